@@ -1,0 +1,91 @@
+import cors from '@fastify/cors'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { setUpBootstrapCredential } from './auth/bootstrap-credential.js'
+import type { Config } from './config.js'
+import { installAlternateSyntax } from './http/alternate-syntax.js'
+import { installErrorHandling } from './http/error-handler.js'
+import { healthRoutes } from './http/health-routes.js'
+import { installXapiContext } from './http/xapi-context.js'
+import { loggerOptions } from './logger.js'
+import type { Db } from './storage/db.js'
+import { openStorage } from './storage/open.js'
+
+export interface BuildOptions {
+  /** An already opened store (tests share one per file); opened from the config otherwise. */
+  db?: Db
+}
+
+export interface Hub {
+  app: FastifyInstance
+  db: Db
+  /** The bootstrap credential's key, and its secret when this start generated it. */
+  bootstrap: { key: string; generatedSecret: string | undefined }
+}
+
+/** Request ids from a proxy are kept when they look like ids, so logs can be joined across hops. */
+function requestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(header) ? header : randomUUID()
+}
+
+/** Headers browser content may send and read (xAPI Comm. §1.4, CORS). */
+const CORS_ALLOWED = [
+  'Authorization',
+  'Content-Type',
+  'X-Experience-API-Version',
+  'If-Match',
+  'If-None-Match',
+  'Accept-Language',
+  'X-Request-Id',
+]
+const CORS_EXPOSED = [
+  'ETag',
+  'Last-Modified',
+  'Location',
+  'X-Experience-API-Version',
+  'X-Experience-API-Consistent-Through',
+  'X-Request-Id',
+  'Retry-After',
+]
+
+/**
+ * Builds the hub's HTTP application without listening, so tests drive it with `inject` and the
+ * server entry point decides how to listen. Closing the app closes the store it opened.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Hub> {
+  const db = options.db ?? (await openStorage(config))
+  const bootstrap = await setUpBootstrapCredential(db, config)
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    bodyLimit: config.bodyLimit,
+    genReqId: (req) => requestId(req.headers['x-request-id']),
+    requestIdHeader: false,
+    trustProxy: true,
+    forceCloseConnections: 'idle',
+  })
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id)
+  })
+  await app.register(cors, {
+    origin: true,
+    credentials: true,
+    allowedHeaders: CORS_ALLOWED,
+    exposedHeaders: CORS_EXPOSED,
+    methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+    maxAge: 86400,
+  })
+  installErrorHandling(app)
+  await app.register(healthRoutes, { db })
+
+  await app.register(
+    async (xapi) => {
+      installXapiContext(xapi, bootstrap.authenticator)
+      installAlternateSyntax(xapi, () => app)
+    },
+    { prefix: '/xapi' },
+  )
+
+  if (options.db === undefined) app.addHook('onClose', () => db.close())
+  return { app, db, bootstrap: { key: bootstrap.key, generatedSecret: bootstrap.generatedSecret } }
+}

@@ -1,0 +1,120 @@
+/**
+ * The only reader of the process environment. Every setting is parsed and checked once, at
+ * start-up, so a bad value stops the hub with a message naming the variable instead of failing
+ * later on some request.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  /** TCP port the HTTP server listens on. */
+  readonly port: number
+  /** Interface the HTTP server binds to. */
+  readonly host: string
+  /** PostgreSQL server URL; when absent the embedded PGlite store is used. */
+  readonly databaseUrl: string | undefined
+  /** Directory of the embedded store and of generated keys; `memory://` keeps nothing on disk. */
+  readonly dataDir: string
+  readonly logLevel: LogLevel
+  /** Bootstrap Basic credential; when both are absent one is generated on first start. */
+  readonly basicKey: string | undefined
+  readonly basicSecret: string | undefined
+  /** Largest request body accepted, in bytes (statements with attachments included). */
+  readonly bodyLimit: number
+  /** Largest state or profile document accepted, in bytes. */
+  readonly documentLimit: number
+  /** Most statements returned in one page of a statement query. */
+  readonly statementPageLimit: number
+  /** Public base URL of the hub, used in `more` links and published documents. */
+  readonly publicUrl: string | undefined
+  /** Size of the PostgreSQL connection pool (server driver only). */
+  readonly poolSize: number
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`)
+  }
+  return value
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name]
+  return raw === undefined || raw === '' ? undefined : raw
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = optional(env, 'DATABASE_URL')
+  if (raw === undefined) return undefined
+  if (!/^postgres(ql)?:\/\//.test(raw)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://')
+  }
+  return raw
+}
+
+function logLevel(env: Env): LogLevel {
+  const raw = optional(env, 'LOG_LEVEL') ?? 'info'
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`)
+  }
+  return raw as LogLevel
+}
+
+function publicUrl(env: Env): string | undefined {
+  const raw = optional(env, 'PUBLIC_URL')
+  if (raw === undefined) return undefined
+  try {
+    const url = new URL(raw)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`)
+  }
+  return raw.replace(/\/+$/, '')
+}
+
+/** Reads and checks the configuration; throws {@link ConfigError} naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const basicKey = optional(env, 'LRS_BASIC_KEY')
+  const basicSecret = optional(env, 'LRS_BASIC_SECRET')
+  if ((basicKey === undefined) !== (basicSecret === undefined)) {
+    throw new ConfigError('LRS_BASIC_KEY and LRS_BASIC_SECRET must be set together')
+  }
+  if (basicKey !== undefined && basicKey.includes(':')) {
+    throw new ConfigError('LRS_BASIC_KEY must not contain ":" (HTTP Basic splits on it)')
+  }
+  if (basicSecret !== undefined && basicSecret.length < 12) {
+    throw new ConfigError('LRS_BASIC_SECRET must be at least 12 characters long')
+  }
+
+  return Object.freeze({
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: databaseUrl(env),
+    dataDir: optional(env, 'DATA_DIR') ?? './data',
+    logLevel: logLevel(env),
+    basicKey,
+    basicSecret,
+    bodyLimit: integer(env, 'BODY_LIMIT', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    documentLimit: integer(env, 'DOCUMENT_LIMIT', 1024 * 1024, 1, 1024 * 1024 * 1024),
+    statementPageLimit: integer(env, 'STATEMENT_PAGE_LIMIT', 500, 1, 10000),
+    publicUrl: publicUrl(env),
+    poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+  })
+}
+
+/** Configuration for tests and embedding: defaults plus overrides, no environment read. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return Object.freeze({ ...loadConfig({}), dataDir: 'memory://', logLevel: 'silent', ...overrides })
+}

@@ -1,0 +1,20 @@
+import { badRequest } from '../errors.js'
+
+/**
+ * The xAPI versions the hub speaks. A request's `X-Experience-API-Version` header picks the rules
+ * applied to it: 1.0.x requests follow xAPI 1.0.3, 2.0.x requests follow xAPI 2.0.0
+ * (IEEE 9274.1.1-2023). Both specifications make the patch number irrelevant for behaviour.
+ */
+export type XapiVersion = '1.0.3' | '2.0.0'
+
+export const SUPPORTED_VERSIONS: readonly string[] = ['1.0.3', '2.0.0']
+
+/** Parses the version header; a missing or unsupported value is a 400 (xAPI Comm. §3.3 / §1.3). */
+export function parseVersionHeader(value: string | string[] | undefined): XapiVersion {
+  const field = 'header.X-Experience-API-Version'
+  if (value === undefined || value === '') badRequest(field, 'the header is required')
+  if (Array.isArray(value)) badRequest(field, 'the header must appear once')
+  if (/^1\.0(\.\d+)?$/.test(value)) return '1.0.3'
+  if (/^2\.0(\.\d+)?$/.test(value)) return '2.0.0'
+  return badRequest(field, `unsupported version "${value}"; supported: 1.0.3, 2.0.0`)
+}
