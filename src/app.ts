@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { setUpBootstrapCredential } from './auth/bootstrap-credential.js'
 import type { Config } from './config.js'
 import { installAlternateSyntax } from './http/alternate-syntax.js'
+import { docsRoutes } from './http/docs-routes.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { healthRoutes } from './http/health-routes.js'
 import { installXapiContext } from './http/xapi-context.js'
@@ -77,6 +78,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
   installErrorHandling(app)
   await app.register(healthRoutes, { db })
+  await app.register(docsRoutes)
 
   await app.register(
     async (xapi) => {
