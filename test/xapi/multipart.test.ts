@@ -86,7 +86,7 @@ t.test('reads a part whose content is empty and one without a Content-Type', asy
   t.equal(parsed.parts[0]?.contentType, '')
 })
 
-t.test('rejects a Content-Type other than multipart/mixed without a good boundary', async (t) => {
+t.test('rejects a Content-Type that is not multipart/mixed with a good boundary', async (t) => {
   const body = bytes('--x\r\nContent-Type: application/json\r\n\r\n{}\r\n--x--')
   const field = 'header.Content-Type'
   expectBadRequest(t, () => parseMultipartMixed(body, 'multipart/form-data; boundary=x'), field)
