@@ -173,7 +173,13 @@ export interface paths {
          */
         get: operations["getActivity"];
         put?: never;
-        post?: never;
+        /**
+         * Alternate Request Syntax only (xAPI 1.0.3)
+         * @description Exists for the 1.0.3 Alternate Request Syntax: `POST /xapi/activities?method=GET` with the
+         *     headers and parameters as form fields is answered as the `GET` it stands for. Any other
+         *     POST is a `405` naming the allowed methods.
+         */
+        post: operations["postActivityAlternate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -195,7 +201,13 @@ export interface paths {
          */
         get: operations["getAgents"];
         put?: never;
-        post?: never;
+        /**
+         * Alternate Request Syntax only (xAPI 1.0.3)
+         * @description Exists for the 1.0.3 Alternate Request Syntax: `POST /xapi/agents?method=GET` with the
+         *     headers and parameters as form fields is answered as the `GET` it stands for. Any other
+         *     POST is a `405` naming the allowed methods.
+         */
+        post: operations["postAgentsAlternate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -215,7 +227,13 @@ export interface paths {
          */
         get: operations["getAbout"];
         put?: never;
-        post?: never;
+        /**
+         * Alternate Request Syntax only (xAPI 1.0.3)
+         * @description Exists for the 1.0.3 Alternate Request Syntax: `POST /xapi/about?method=GET` with the
+         *     headers and parameters as form fields is answered as the `GET` it stands for. Any other
+         *     POST is a `405` naming the allowed methods.
+         */
+        post: operations["postAboutAlternate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -558,6 +576,20 @@ export interface components {
             statements: components["schemas"]["Statement"] | components["schemas"]["Statement"][];
             attachments?: string[];
         };
+        /**
+         * @description The form of an Alternate Request Syntax request (xAPI 1.0.3 Communication §1.3): the
+         *     headers (`Authorization`, `X-Experience-API-Version`, `Content-Type`, `If-Match`,
+         *     `If-None-Match`) and the query parameters of the request it stands for as fields, and
+         *     its body as `content`.
+         */
+        AlternateRequestForm: {
+            Authorization?: string;
+            "X-Experience-API-Version"?: string;
+            "Content-Type"?: string;
+            content?: string;
+        } & {
+            [key: string]: string;
+        };
         Person: {
             /** @constant */
             objectType: "Person";
@@ -641,6 +673,24 @@ export interface components {
                  *       "error": {
                  *         "code": "not_found",
                  *         "message": "no statement with that id"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The resource does not accept this method; `Allow` lists those it does. */
+        MethodNotAllowed: {
+            headers: {
+                Allow?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "method_not_allowed",
+                 *         "message": "/xapi/activities accepts GET and HEAD only"
                  *       }
                  *     }
                  */
@@ -1471,6 +1521,33 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    postActivityAlternate: {
+        parameters: {
+            query: {
+                method: "GET";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AlternateRequestForm"];
+            };
+        };
+        responses: {
+            /** @description The answer of the `GET` the form stands for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+        };
+    };
     getAgents: {
         parameters: {
             query: {
@@ -1512,6 +1589,33 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    postAgentsAlternate: {
+        parameters: {
+            query: {
+                method: "GET";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AlternateRequestForm"];
+            };
+        };
+        responses: {
+            /** @description The answer of the `GET` the form stands for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+        };
+    };
     getAbout: {
         parameters: {
             query?: never;
@@ -1533,12 +1637,46 @@ export interface operations {
                      *       "version": [
                      *         "1.0.3",
                      *         "2.0.0"
-                     *       ]
+                     *       ],
+                     *       "extensions": {
+                     *         "urn:national-learning-record-hub:about:limits": {
+                     *           "documentBytes": 1048576,
+                     *           "requestBytes": 20971520,
+                     *           "statementsPerPage": 500
+                     *         }
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["About"];
                 };
             };
+        };
+    };
+    postAboutAlternate: {
+        parameters: {
+            query: {
+                method: "GET";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AlternateRequestForm"];
+            };
+        };
+        responses: {
+            /** @description The answer of the `GET` the form stands for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
         };
     };
     getLiveness: {
