@@ -794,6 +794,8 @@ export interface components {
         Since: string;
         /** @description Proceed only if the stored document has this ETag (RFC 7232); else `412`. */
         IfMatch: string;
+        /** @description ETags (or `*`); when the stored document has one of them the answer is `304`. */
+        IfNoneMatchRead: string;
         /** @description `*` - proceed only if no document is stored; else `412`. */
         IfNoneMatch: "*";
     };
@@ -1039,6 +1041,10 @@ export interface operations {
             header: {
                 /** @description The xAPI version whose rules apply (`1.0.3` or `2.0.0`). */
                 "X-Experience-API-Version": components["parameters"]["VersionHeader"];
+                /** @description Proceed only if the stored document has this ETag (RFC 7232); else `412`. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description ETags (or `*`); when the stored document has one of them the answer is `304`. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatchRead"];
             };
             path?: never;
             cookie?: never;
@@ -1058,10 +1064,19 @@ export interface operations {
                     "*/*": string;
                 };
             };
+            /** @description The document still has an ETag given in `If-None-Match` (single document GET). */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
         };
     };
     putState: {
@@ -1198,6 +1213,10 @@ export interface operations {
             header: {
                 /** @description The xAPI version whose rules apply (`1.0.3` or `2.0.0`). */
                 "X-Experience-API-Version": components["parameters"]["VersionHeader"];
+                /** @description Proceed only if the stored document has this ETag (RFC 7232); else `412`. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description ETags (or `*`); when the stored document has one of them the answer is `304`. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatchRead"];
             };
             path?: never;
             cookie?: never;
@@ -1217,10 +1236,19 @@ export interface operations {
                     "*/*": string;
                 };
             };
+            /** @description The document still has an ETag given in `If-None-Match` (single document GET). */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
         };
     };
     putActivityProfile: {
@@ -1345,6 +1373,10 @@ export interface operations {
             header: {
                 /** @description The xAPI version whose rules apply (`1.0.3` or `2.0.0`). */
                 "X-Experience-API-Version": components["parameters"]["VersionHeader"];
+                /** @description Proceed only if the stored document has this ETag (RFC 7232); else `412`. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description ETags (or `*`); when the stored document has one of them the answer is `304`. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatchRead"];
             };
             path?: never;
             cookie?: never;
@@ -1364,10 +1396,19 @@ export interface operations {
                     "*/*": string;
                 };
             };
+            /** @description The document still has an ETag given in `If-None-Match` (single document GET). */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
         };
     };
     putAgentProfile: {
