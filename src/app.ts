@@ -3,8 +3,12 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { setUpBootstrapCredential } from './auth/bootstrap-credential.js'
 import type { Config } from './config.js'
+import { aboutRoute } from './http/about-route.js'
+import { activitiesRoutes } from './http/activities-routes.js'
+import { agentsRoutes } from './http/agents-routes.js'
 import { installAlternateSyntax } from './http/alternate-syntax.js'
 import { docsRoutes } from './http/docs-routes.js'
+import { documentRoutes } from './http/document-routes.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { healthRoutes } from './http/health-routes.js'
 import { installXapiContext } from './http/xapi-context.js'
@@ -84,6 +88,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async (xapi) => {
       installXapiContext(xapi, bootstrap.authenticator)
       installAlternateSyntax(xapi, () => app)
+      await xapi.register(documentRoutes, { db, config })
+      await xapi.register(activitiesRoutes, { db, config })
+      await xapi.register(agentsRoutes, { db, config })
+      await xapi.register(aboutRoute, { db, config })
     },
     { prefix: '/xapi' },
   )
