@@ -29,6 +29,25 @@ export interface Config {
   readonly publicUrl: string | undefined
   /** Size of the PostgreSQL connection pool (server driver only). */
   readonly poolSize: number
+  /** `iss` of the access tokens the hub signs; PUBLIC_URL by default (see docs/auth.md). */
+  readonly tokenIssuer: string
+  /** Lifetime of the access tokens the hub signs, in seconds. */
+  readonly tokenTtlSeconds: number
+  /** How long a retired signing key still verifies tokens; never shorter than the token TTL. */
+  readonly keyOverlapSeconds: number
+  /** A configured private signing key (JWK, ES256 or EdDSA); generated and stored when absent. */
+  readonly signingKey: Record<string, unknown> | undefined
+  /** External identity providers whose bearer tokens the hub accepts (TRUSTED_ISSUERS). */
+  readonly trustedIssuers: readonly TrustedIssuer[]
+  /** Requests per minute per platform unless the platform has its own limit; 0 turns it off. */
+  readonly rateLimitPerMinute: number
+}
+
+/** An external identity provider (government single sign-on) trusted for bearer tokens. */
+export interface TrustedIssuer {
+  readonly issuer: string
+  readonly audience: string
+  readonly jwksUrl: string
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -84,6 +103,52 @@ function publicUrl(env: Env): string | undefined {
   return raw.replace(/\/+$/, '')
 }
 
+function jsonValue(env: Env, name: string): unknown {
+  const raw = optional(env, name)
+  if (raw === undefined) return undefined
+  try {
+    return JSON.parse(raw) as unknown
+  } catch {
+    throw new ConfigError(`${name} must be JSON`)
+  }
+}
+
+function httpsUrl(name: string, raw: unknown): string {
+  if (typeof raw !== 'string' || !/^https?:\/\//.test(raw)) {
+    throw new ConfigError(`${name} must hold an http(s) URL, got ${JSON.stringify(raw)}`)
+  }
+  return raw
+}
+
+function trustedIssuers(env: Env): TrustedIssuer[] {
+  const value = jsonValue(env, 'TRUSTED_ISSUERS') ?? []
+  if (!Array.isArray(value)) throw new ConfigError('TRUSTED_ISSUERS must be a JSON array')
+  return value.map((entry: unknown, index) => {
+    const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>
+    const where = `TRUSTED_ISSUERS[${index}]`
+    if (typeof item.issuer !== 'string' || item.issuer === '') {
+      throw new ConfigError(`${where}.issuer must be a non-empty string`)
+    }
+    if (typeof item.audience !== 'string' || item.audience === '') {
+      throw new ConfigError(`${where}.audience must be a non-empty string`)
+    }
+    return Object.freeze({
+      issuer: item.issuer,
+      audience: item.audience,
+      jwksUrl: httpsUrl(`${where}.jwksUrl`, item.jwksUrl),
+    })
+  })
+}
+
+function signingKey(env: Env): Record<string, unknown> | undefined {
+  const value = jsonValue(env, 'SIGNING_KEY')
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || typeof (value as { d?: unknown }).d !== 'string') {
+    throw new ConfigError('SIGNING_KEY must be a private JWK (with "d")')
+  }
+  return value as Record<string, unknown>
+}
+
 /** Reads and checks the configuration; throws {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const basicKey = optional(env, 'LRS_BASIC_KEY')
@@ -98,6 +163,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LRS_BASIC_SECRET must be at least 12 characters long')
   }
 
+  const url = publicUrl(env)
+  const tokenTtlSeconds = integer(env, 'TOKEN_TTL_SECONDS', 600, 30, 86400)
+  const keyOverlapSeconds = integer(env, 'KEY_OVERLAP_SECONDS', 86400, 0, 90 * 86400)
+  if (keyOverlapSeconds < tokenTtlSeconds) {
+    throw new ConfigError('KEY_OVERLAP_SECONDS must be at least TOKEN_TTL_SECONDS')
+  }
+
   return Object.freeze({
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: optional(env, 'HOST') ?? '0.0.0.0',
@@ -109,8 +181,30 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: integer(env, 'BODY_LIMIT', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     documentLimit: integer(env, 'DOCUMENT_LIMIT', 1024 * 1024, 1, 1024 * 1024 * 1024),
     statementPageLimit: integer(env, 'STATEMENT_PAGE_LIMIT', 500, 1, 10000),
-    publicUrl: publicUrl(env),
+    publicUrl: url,
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    tokenIssuer: optional(env, 'TOKEN_ISSUER') ?? url ?? 'urn:xapi-hub',
+    tokenTtlSeconds,
+    keyOverlapSeconds,
+    signingKey: signingKey(env),
+    trustedIssuers: trustedIssuers(env),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120_000, 0, 10_000_000),
+  })
+}
+
+/** Settings of the operator command line (src/cli.ts): which hub to talk to, and as whom. */
+export interface CliSettings {
+  readonly url: string
+  readonly key: string | undefined
+  readonly secret: string | undefined
+}
+
+/** Reads the command line's settings: HUB_URL, HUB_ADMIN_KEY, HUB_ADMIN_SECRET. */
+export function loadCliSettings(env: Env = process.env): CliSettings {
+  return Object.freeze({
+    url: (optional(env, 'HUB_URL') ?? 'http://localhost:8080').replace(/\/+$/, ''),
+    key: optional(env, 'HUB_ADMIN_KEY'),
+    secret: optional(env, 'HUB_ADMIN_SECRET'),
   })
 }
 

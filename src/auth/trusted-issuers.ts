@@ -1,0 +1,69 @@
+import { decodeJwt, jwtVerify } from 'jose'
+import type { TrustedIssuer } from '../config.js'
+import { fromJoseError, unauthorized } from './auth-errors.js'
+import type { RemoteKeySets } from './remote-key-sets.js'
+
+/**
+ * Bearer tokens from trusted external identity providers (government single sign-on). Each
+ * provider is configured with its issuer, the audience its tokens must name for the hub, and its
+ * JWKS URL. A verified token's `sub` must be registered as an `external` credential of a platform;
+ * the platform's scopes then apply, narrowed by the token's own `scope` when it has one.
+ */
+const EXTERNAL_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA']
+/** Clock skew tolerated between the hub and a provider. */
+const CLOCK_TOLERANCE_S = 5
+
+export interface ExternalIdentity {
+  issuer: string
+  subject: string
+  /** The token's `scope` claim split, or undefined when it has none. */
+  scopes: string[] | undefined
+}
+
+export interface TrustedIssuers {
+  /** The configured provider a token claims to come from, by its unverified `iss`. */
+  find(token: string): TrustedIssuer | undefined
+  verify(token: string, issuer: TrustedIssuer): Promise<ExternalIdentity>
+}
+
+/** The unverified `iss` of a compact JWT, used only to choose how to verify it. */
+export function claimedIssuer(token: string): string | undefined {
+  try {
+    const { iss } = decodeJwt(token)
+    return typeof iss === 'string' ? iss : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function createTrustedIssuers(issuers: readonly TrustedIssuer[], keySets: RemoteKeySets): TrustedIssuers {
+  const byIssuer = new Map(issuers.map((issuer) => [issuer.issuer, issuer]))
+  return {
+    find(token) {
+      const iss = claimedIssuer(token)
+      return iss === undefined ? undefined : byIssuer.get(iss)
+    },
+
+    async verify(token, issuer) {
+      let payload
+      try {
+        ;({ payload } = await jwtVerify(token, keySets.get(issuer.jwksUrl), {
+          issuer: issuer.issuer,
+          audience: issuer.audience,
+          algorithms: EXTERNAL_ALGS,
+          clockTolerance: CLOCK_TOLERANCE_S,
+          requiredClaims: ['exp', 'sub'],
+        }))
+      } catch (error) {
+        throw fromJoseError(error, 'the identity provider token')
+      }
+      if (typeof payload.sub !== 'string') throw unauthorized('the identity provider token lacks sub')
+      const scope = payload.scope
+      return {
+        issuer: issuer.issuer,
+        subject: payload.sub,
+        scopes: typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : undefined,
+      }
+    },
+  }
+}
