@@ -98,7 +98,9 @@ function sameObject(a: Json | undefined, b: Json | undefined): boolean {
     case 'Group':
       return sameActor(a, b)
     case 'SubStatement':
-      return optionalInstantEqual(a.timestamp, b.timestamp) && sameStatementBody(a, b)
+      // The LRS never assigns a SubStatement's timestamp, so one present on one side only differs.
+      return (a.timestamp === undefined) === (b.timestamp === undefined) &&
+        optionalInstantEqual(a.timestamp, b.timestamp) && sameStatementBody(a, b)
     case 'StatementRef':
       return uuidEqual(a.id, b.id) && sameOtherProperties(a, b, OBJECT_SPECIAL)
     default:
