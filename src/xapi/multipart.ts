@@ -60,22 +60,24 @@ export function parseMultipartMixed(
 /**
  * Builds the `multipart/mixed` response of `GET statements?attachments=true` (Communication
  * §2.1.3, §1.5.2.s3.b1): the statement JSON first, then one part per attachment with the headers
- * §1.5.2.s2.b2 requires. The boundary is random and checked against every part's content, so it
- * cannot occur inside any of them (RFC 2046 §5.1.1).
+ * §1.5.2.s2.b2 requires. Attachments with the same SHA-2 are sent once (§1.5.2.s2.b2.b5). The
+ * boundary is random and checked against every part's content, so it cannot occur inside any of
+ * them (RFC 2046 §5.1.1).
  */
 export function buildMultipartMixed(
   json: string,
   attachments: readonly AttachmentPart[],
 ): { contentType: string; body: Buffer } {
   const jsonBytes = Buffer.from(json, 'utf8')
-  const boundary = freshBoundary([jsonBytes, ...attachments.map((a) => a.content)])
+  const unique = [...new Map(attachments.map((a) => [a.sha2.toLowerCase(), a])).values()]
+  const boundary = freshBoundary([jsonBytes, ...unique.map((a) => a.content)])
   const delimiter = `--${boundary}\r\n`
 
   const chunks: Buffer[] = [
     Buffer.from(`${delimiter}Content-Type: application/json\r\n\r\n`, 'latin1'),
     jsonBytes,
   ]
-  for (const attachment of attachments) {
+  for (const attachment of unique) {
     const headers =
       `\r\n${delimiter}` +
       `Content-Type: ${attachment.contentType || 'application/octet-stream'}\r\n` +

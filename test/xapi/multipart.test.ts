@@ -174,7 +174,8 @@ t.test('builds a response that parses back to the same statements and attachment
   const content = bytes('\r\n--xapi-', Buffer.from([0, 1, 2, 13, 10]), '--\r\n')
   const attachment = { contentType: 'image/png', sha2: sha256(content), content }
   const json = JSON.stringify({ statements: [statement], more: '' })
-  const built = buildMultipartMixed(json, [attachment, { ...attachment, contentType: '' }])
+  const untyped = { contentType: '', sha2: sha256('plain'), content: Buffer.from('plain') }
+  const built = buildMultipartMixed(json, [attachment, untyped])
   t.match(built.contentType, /^multipart\/mixed; boundary=xapi-[0-9a-f]{48}$/)
 
   const parsed = parseMultipartMixed(built.body, built.contentType)
@@ -184,6 +185,14 @@ t.test('builds a response that parses back to the same statements and attachment
   t.equal(parsed.parts[0]?.contentType, 'image/png')
   t.equal(parsed.parts[1]?.contentType, 'application/octet-stream')
   t.equal(parsed.parts[0]?.sha2, attachment.sha2)
+})
+
+t.test('builds one part per distinct SHA-2', async (t) => {
+  const content = Buffer.from('shared by two statements')
+  const attachment = { contentType: 'text/plain', sha2: sha256(content), content }
+  const upper = { ...attachment, sha2: attachment.sha2.toUpperCase() }
+  const built = buildMultipartMixed('[]', [attachment, upper, attachment])
+  t.equal(parseMultipartMixed(built.body, built.contentType).parts.length, 1)
 })
 
 t.test('builds two responses with different boundaries', async (t) => {
