@@ -1,16 +1,19 @@
 import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
-import { setUpBootstrapCredential } from './auth/bootstrap-credential.js'
+import { setUpAuth, type HubAuth } from './auth/hub-auth.js'
+import type { RemoteKeySetOptions } from './auth/remote-key-sets.js'
 import type { Config } from './config.js'
 import { aboutRoute } from './http/about-route.js'
 import { activitiesRoutes } from './http/activities-routes.js'
 import { agentsRoutes } from './http/agents-routes.js'
+import { adminRoutes } from './http/admin-routes.js'
 import { installAlternateSyntax } from './http/alternate-syntax.js'
 import { docsRoutes } from './http/docs-routes.js'
 import { documentRoutes } from './http/document-routes.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { healthRoutes } from './http/health-routes.js'
+import { tokenRoutes } from './http/token-routes.js'
 import { installXapiContext } from './http/xapi-context.js'
 import { loggerOptions } from './logger.js'
 import type { Db } from './storage/db.js'
@@ -19,6 +22,8 @@ import { openStorage } from './storage/open.js'
 export interface BuildOptions {
   /** An already opened store (tests share one per file); opened from the config otherwise. */
   db?: Db
+  /** How remote JWKS are cached (tests shorten the refetch cooldown). */
+  remoteKeySets?: RemoteKeySetOptions
 }
 
 export interface Hub {
@@ -26,6 +31,8 @@ export interface Hub {
   db: Db
   /** The bootstrap credential's key, and its secret when this start generated it. */
   bootstrap: { key: string; generatedSecret: string | undefined }
+  /** Platform registry, signing keys and authenticator (docs/auth.md). */
+  auth: HubAuth
 }
 
 /** Request ids from a proxy are kept when they look like ids, so logs can be joined across hops. */
@@ -59,7 +66,8 @@ const CORS_EXPOSED = [
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Hub> {
   const db = options.db ?? (await openStorage(config))
-  const bootstrap = await setUpBootstrapCredential(db, config)
+  const auth = await setUpAuth(db, config, options.remoteKeySets)
+  const { bootstrap } = auth
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
@@ -77,16 +85,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     credentials: true,
     allowedHeaders: CORS_ALLOWED,
     exposedHeaders: CORS_EXPOSED,
-    methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+    methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
     maxAge: 86400,
   })
   installErrorHandling(app)
   await app.register(healthRoutes, { db })
   await app.register(docsRoutes)
+  await app.register(tokenRoutes, { auth, config })
+  await app.register(adminRoutes, { auth, prefix: '/admin' })
 
   await app.register(
     async (xapi) => {
-      installXapiContext(xapi, bootstrap.authenticator)
+      installXapiContext(xapi, auth.authenticator)
       installAlternateSyntax(xapi, () => app)
       await xapi.register(documentRoutes, { db, config })
       await xapi.register(activitiesRoutes, { db, config })
@@ -97,5 +107,5 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   )
 
   if (options.db === undefined) app.addHook('onClose', () => db.close())
-  return { app, db, bootstrap: { key: bootstrap.key, generatedSecret: bootstrap.generatedSecret } }
+  return { app, db, bootstrap: { key: bootstrap.key, generatedSecret: bootstrap.generatedSecret }, auth }
 }
