@@ -80,7 +80,7 @@ class Renderer {
     if (Array.isArray(schema.enum)) {
       return schema.enum.map((entry) => `<code>${escape(JSON.stringify(entry))}</code>`).join(' | ')
     }
-    const type = text(schema.type) ?? (Object.keys(schema).length === 0 ? 'any' : 'object')
+    const type = text(schema.type) ?? (schema.properties === undefined ? 'any' : 'object')
     if (type === 'array') return `array of ${this.schemaSummary(schema.items)}`
     const format = text(schema.format)
     const fallback = schema.default === undefined ? '' : `, default <code>${escape(JSON.stringify(schema.default))}</code>`
@@ -115,11 +115,14 @@ class Renderer {
     if (list.length === 0) return ''
     const rows = list.map((raw) => {
       const parameter = this.resolve(raw)
-      const schema = parameter.schema ?? node(Object.values(node(parameter.content))[0]).schema
+      const media = node(Object.values(node(parameter.content))[0])
+      const schema = parameter.schema ?? media.schema
       const json = parameter.content === undefined ? '' : ' (JSON)'
+      const example = parameter.example ?? media.example
+      const shown = example === undefined ? '' : `<p>Example: <code>${escape(JSON.stringify(example))}</code></p>`
       return `<tr><td><code>${escape(text(parameter.name) ?? '')}</code></td><td>${escape(text(parameter.in) ?? '')}</td>` +
         `<td>${parameter.required === true ? 'yes' : 'no'}</td><td>${this.schemaSummary(schema)}${json}</td>` +
-        `<td>${prose(parameter.description)}</td></tr>`
+        `<td>${prose(parameter.description)}${shown}</td></tr>`
     })
     return `<h4>Parameters</h4>\n<table><thead><tr><th>Name</th><th>In</th><th>Required</th><th>Type</th>` +
       `<th>Description</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`
