@@ -4,13 +4,14 @@ import { isObject, type JsonObject } from './agent-key.js'
 import { mediaTypeOf, type AttachmentPart } from './multipart.js'
 
 /**
- * Statement attachments (xAPI Data §2.4.11, Communication §1.5.2; IEEE 9274.1.1 LRS §4.1.3 and
- * §4.2.2.x with the same rules). An Attachment Object describes data sent either as a part of a
- * `multipart/mixed` request, found by its SHA-2 alone (Communication §1.5.2.s1.b4), or at its
+ * Statement attachments (xAPI Data §2.4.11, Communication §1.5.2; the same rules in IEEE
+ * 9274.1.1 LRS §4.2.2.6 and §4.1.3). An Attachment Object describes data sent either as a part of
+ * a `multipart/mixed` request, found by its SHA-2 alone (Communication §1.5.2.s1.b4), or at its
  * `fileUrl`.
  *
- * Attachments of a SubStatement follow the same rules as the Statement's own: Data §2.4.11 only
- * recommends carrying them on the Statement, and a part they name is part of the request.
+ * Attachments of a SubStatement follow the same rules as the Statement's own: IEEE 9274.1.1 lists
+ * `attachments` among the SubStatement's properties, Data §2.4.11 only recommends carrying them on
+ * the Statement, and a part they name is part of the request all the same.
  */
 
 /** The usageType of a statement signature (Data §2.6.s4.b1). */
