@@ -20,8 +20,9 @@ import { isObject, type Json, type JsonObject } from './agent-key.js'
  *   the hex digits of an mbox_sha1sum.
  *
  * A missing `objectType` is read as its documented default (Agent for an actor, Activity for an
- * object), since the LRS's own serialization may add it. Result `duration` stays a plain string
- * (§2.3.1.b8), and everything else is compared as JSON (key order never matters).
+ * object), since the LRS's own serialization may add it. Result `duration` is compared as a string
+ * (§2.3.1.b8) except for precision beyond 0.01 second (Data §4.6: "SHOULD* NOT be included in the
+ * comparison"), and everything else is compared as JSON (key order never matters).
  */
 export function sameStatement(a: JsonObject, b: JsonObject): boolean {
   if (!optionalUuidEqual(a.id, b.id)) return false
@@ -32,7 +33,7 @@ export function sameStatement(a: JsonObject, b: JsonObject): boolean {
 /** Properties compared with their own rules, or ignored, by {@link sameStatementBody}. */
 const SPECIAL = new Set([
   'id', 'timestamp', 'stored', 'authority', 'version', 'attachments',
-  'actor', 'verb', 'object', 'context',
+  'actor', 'verb', 'object', 'context', 'result',
 ])
 
 /** The part of a Statement or SubStatement that its author chose (§2.3.1). */
@@ -41,7 +42,29 @@ function sameStatementBody(a: JsonObject, b: JsonObject): boolean {
   if (!sameVerb(a.verb, b.verb)) return false
   if (!sameObject(a.object, b.object)) return false
   if (!sameContext(a.context, b.context)) return false
+  if (!sameResult(a.result, b.result)) return false
   return sameOtherProperties(a, b, SPECIAL)
+}
+
+const RESULT_SPECIAL = new Set(['duration'])
+
+function sameResult(a: Json | undefined, b: Json | undefined): boolean {
+  if (!isObject(a) || !isObject(b)) return a === b
+  if (!sameDuration(a.duration, b.duration)) return false
+  return sameOtherProperties(a, b, RESULT_SPECIAL)
+}
+
+/** Durations as strings, the seconds' fraction cut to two digits (Data §2.3.1.b8, §4.6). */
+function sameDuration(a: Json | undefined, b: Json | undefined): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return a === b
+  return a === b || centiseconds(a) === centiseconds(b)
+}
+
+function centiseconds(duration: string): string {
+  return duration.replace(
+    /(\d+)(?:[.,](\d+))?S$/,
+    (_match, whole: string, fraction = '') => `${whole}.${(fraction + '00').slice(0, 2)}S`,
+  )
 }
 
 /** Compares every property not in `skip` as plain JSON; both sides must have the same ones. */

@@ -42,6 +42,7 @@ t.test('ignores what the immutability exceptions allow (Data §2.3.1)', async (t
     ['attachments', (s) => { s.attachments = [{ usageType: 'http://a.example/u', display: { en: 'x' }, contentType: 'text/plain', length: 1, sha2: 'a'.repeat(64) }] }],
     ['an explicit default objectType', (s) => { s.context.instructor.objectType = undefined; delete s.context.instructor.objectType }],
     ['a single context activity for an array of one', (s) => { s.context.contextActivities.parent = s.context.contextActivities.parent[0] }],
+    ['duration precision beyond 0.01 second (Data §4.6)', (s) => { s.result.duration = 'PT1H0M0.001S' }],
     ['key order', (s) => { s.result = { duration: s.result.duration, ...s.result } }],
   ]
   for (const [title, change] of ignored) t.ok(sameStatement(spec.long, variant(spec.long, change)), title)
@@ -60,6 +61,7 @@ t.test('does not ignore any other difference (Data §2.3.1.s9)', async (t) => {
     ['the case of the mbox local part', (s) => { s.actor.mbox = 'mailto:TeamPB@example.com' }],
     ['the case of an account name', (s) => { s.context.instructor.account.name = 'X13936749' }],
     ['a result duration written differently', (s) => { s.result.duration = 'PT3600S' }],
+    ['a result duration differing by 0.01 second', (s) => { s.result.duration = 'PT1H0M0.01S' }],
     ['a result response', (s) => { s.result.response = 'Other.' }],
     ['a removed result', (s) => { delete s.result }],
     ['a result extension value', (s) => { s.result.extensions['http://example.com/profiles/meetings/resultextensions/minuteslocation'] = 'Y:' }],
