@@ -75,6 +75,18 @@ t.test('keeps binary content with CRLF, dashes and near-boundaries byte for byte
   t.equal(parsed.parts[0]?.sha2, sha256(tricky), 'the hash is kept in lowercase')
 })
 
+t.test('reads names without regard to case, quoted boundaries and folded headers', async (t) => {
+  const body = bytes(
+    '--A b.c\r\nContent-Type:\r\n application/json\r\n\r\n{"ok":true}',
+    `\r\n--A b.c\r\nx-experience-api-hash: ${sha256('z')}\r\n`,
+    'content-transfer-encoding: binary\r\n\r\nz',
+    '\r\n--A b.c--',
+  )
+  const parsed = parseMultipartMixed(body, 'Multipart/Mixed; charset=utf-8; BOUNDARY="A b.c"')
+  t.same(parsed.statementBody, { ok: true })
+  t.equal(parsed.parts[0]?.content.toString(), 'z')
+})
+
 t.test('reads a part whose content is empty and one without a Content-Type', async (t) => {
   const body = bytes(
     '--x\r\nContent-Type: application/json\r\n\r\n{}',
