@@ -240,6 +240,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a platform credential for an access token
+         * @description The OAuth 2.0 token endpoint (RFC 6749 §3.2), client-credentials grant (§4.4). The
+         *     client authenticates with exactly one of: HTTP Basic (`client_secret_basic`),
+         *     `client_id` and `client_secret` in the form (`client_secret_post`), or a signed JWT
+         *     (`private_key_jwt`, RFC 7523). The token is a JWT signed by the hub (keys at
+         *     `/.well-known/jwks.json`) and is accepted as `Authorization: Bearer` on every xAPI
+         *     resource. Errors use the OAuth body (RFC 6749 §5.2), which OAuth libraries read, instead
+         *     of the hub's usual one.
+         */
+        post: operations["postToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that verify the hub's access tokens
+         * @description A JSON Web Key Set (RFC 7517 §5); retired keys stay listed for an overlap window.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the connected platforms
+         * @description Every administration route requires a credential with the `admin` scope.
+         */
+        get: operations["listPlatforms"];
+        put?: never;
+        /** Register a platform */
+        post: operations["registerPlatform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        /** Read a platform */
+        get: operations["getPlatform"];
+        put?: never;
+        post?: never;
+        /** Remove a platform and its credentials */
+        delete: operations["removePlatform"];
+        options?: never;
+        head?: never;
+        /**
+         * Change, suspend or reactivate a platform
+         * @description Changes apply from the platform's next request: they bump its authorization version,
+         *     which the hub checks on every request. An administrator cannot suspend the platform it
+         *     authenticates as (`409`).
+         */
+        patch: operations["updatePlatform"];
+        trace?: never;
+    };
+    "/admin/platforms/{id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        /** List a platform's credentials (never their secrets) */
+        get: operations["listCredentials"];
+        put?: never;
+        /**
+         * Issue a credential to a platform
+         * @description `basic`: a key and secret (generated when not given; a generated secret is returned
+         *     once). `private_key_jwt`: a public JWK or a JWKS URL for client assertions.
+         *     `external`: a subject of a trusted external identity provider.
+         */
+        post: operations["issueCredential"];
+        /** Revoke every credential of a platform */
+        delete: operations["revokeAllCredentials"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{id}/credentials/{credentialId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+                /** @description The credential's id. */
+                credentialId: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one credential */
+        delete: operations["revokeCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{id}/credentials/{credentialId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+                /** @description The credential's id. */
+                credentialId: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a Basic credential by a new key and secret
+         * @description The old credential is revoked at once; the new secret is returned once.
+         */
+        post: operations["rotateCredential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys of the hub's token-signing keys */
+        get: operations["listSigningKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate a new signing key
+         * @description The previous key keeps verifying tokens for the overlap window.
+         */
+        post: operations["rotateSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -603,6 +808,121 @@ export interface components {
             version: string[];
             extensions?: components["schemas"]["Extensions"];
         };
+        TokenRequest: {
+            /** @constant */
+            grant_type: "client_credentials";
+            /** @description Space-separated scopes, each granted to the platform; all of its scopes when absent. */
+            scope?: string;
+            client_id?: string;
+            client_secret?: string;
+            /** @constant */
+            client_assertion_type?: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+            /** @description A JWT signed with the platform's key (RFC 7523). */
+            client_assertion?: string;
+        };
+        TokenResponse: {
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            /** @description Seconds until the token expires. */
+            expires_in: number;
+            scope: string;
+        };
+        /** @description The OAuth 2.0 error body (RFC 6749 §5.2), used by the token endpoint only. */
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "slow_down" | "server_error";
+            error_description?: string;
+        };
+        Jwks: {
+            keys: ({
+                kty: string;
+                kid?: string;
+                alg?: string;
+                use?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
+        /**
+         * @description An xAPI scope (xAPI 1.0.3 Communication §4.2), or `admin` for this API.
+         * @enum {string}
+         */
+        Scope: "statements/write" | "statements/read" | "statements/read/mine" | "all/read" | "all" | "state" | "define" | "profile" | "admin";
+        /** @description A connected training platform and what it may do. */
+        Platform: {
+            id: string;
+            name: string;
+            contact?: string | null;
+            homePage?: string | null;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            /** @description The xAPI `authority` stamped on the statements the platform stores. */
+            authority: Record<string, never>;
+            scopes: components["schemas"]["Scope"][];
+            /** @description Requests per minute; null means the hub-wide limit. */
+            rateLimitPerMinute?: number | null;
+            authVersion?: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PlatformRegistration: {
+            id: string;
+            name: string;
+            contact?: string | null;
+            homePage?: string | null;
+            scopes: components["schemas"]["Scope"][];
+            /** @description The authority Agent; derived from the platform's id and home page when absent. */
+            authority?: Record<string, never>;
+            rateLimitPerMinute?: number | null;
+        };
+        PlatformUpdate: {
+            name?: string;
+            contact?: string | null;
+            homePage?: string | null;
+            /** @enum {string} */
+            status?: "active" | "suspended";
+            scopes?: components["schemas"]["Scope"][];
+            authority?: Record<string, never>;
+            rateLimitPerMinute?: number | null;
+        };
+        Credential: {
+            id: string;
+            platformId: string;
+            /** @enum {string} */
+            kind: "basic" | "private_key_jwt" | "external";
+            key?: string | null;
+            publicJwk?: Record<string, never> | null;
+            jwksUrl?: string | null;
+            issuer?: string | null;
+            subject?: string | null;
+            label?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt?: string | null;
+        };
+        CredentialRequest: {
+            /** @enum {string} */
+            kind: "basic" | "private_key_jwt" | "external";
+            label?: string;
+            key?: string;
+            secret?: string;
+            publicJwk?: Record<string, never>;
+            jwksUrl?: string;
+            issuer?: string;
+            subject?: string;
+        };
+        IssuedCredential: {
+            credential: components["schemas"]["Credential"];
+            /** @description A generated Basic secret, returned this once; the hub keeps only its hash. */
+            secret?: string;
+        };
+        Revoked: {
+            revoked: number;
+        };
     };
     responses: {
         /** @description The request breaks a rule of the xAPI specification or of this API. */
@@ -780,6 +1100,10 @@ export interface components {
     parameters: {
         /** @description The xAPI version whose rules apply (`1.0.3` or `2.0.0`). */
         VersionHeader: string;
+        /** @description The platform's id. */
+        PlatformId: string;
+        /** @description The credential's id. */
+        CredentialId: string;
         /** @description The activity IRI. */
         ActivityIdRequired: string;
         /** @description JSON Agent (or, for documents, the agent the document belongs to). */
@@ -1718,6 +2042,451 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
+        };
+    };
+    postToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grant_type": "client_credentials",
+                 *       "scope": "statements/write statements/read/mine"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The access token. */
+            200: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJsbXMtMDEifQ.c2lnbmF0dXJl",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 3600,
+                     *       "scope": "statements/write statements/read/mine"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description A malformed request, an unsupported grant or a scope the platform lacks. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_grant_type",
+                     *       "error_description": "grant_type: only client_credentials is supported"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description The client could not be authenticated (`invalid_client`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_client",
+                     *       "error_description": "unknown key or wrong secret"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Too many requests (`slow_down`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+        };
+    };
+    listPlatforms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platforms. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platforms: components["schemas"]["Platform"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    registerPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "lms-01",
+                 *       "name": "Provincial LMS",
+                 *       "contact": "ops@lms.example.org",
+                 *       "scopes": [
+                 *         "statements/write",
+                 *         "statements/read/mine",
+                 *         "state"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlatformRegistration"];
+            };
+        };
+        responses: {
+            /** @description The registered platform. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Platform"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Platform"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    removePlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updatePlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "suspended"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlatformUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed platform. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Platform"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credentials. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        credentials: components["schemas"]["Credential"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    issueCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "basic",
+                 *       "label": "production"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CredentialRequest"];
+            };
+        };
+        responses: {
+            /** @description The credential, with its secret when the hub generated one. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedCredential"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    revokeAllCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many credentials were revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revoked"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    revokeCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+                /** @description The credential's id. */
+                credentialId: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many credentials were revoked (0 or 1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revoked"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    rotateCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+                /** @description The credential's id. */
+                credentialId: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new credential and its secret. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedCredential"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listSigningKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The id of the new key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kid: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getLiveness: {
