@@ -69,6 +69,8 @@ function normalizeContext(holder: JsonObject): void {
  * Date cannot hold. Assumes a validated timestamp with an offset.
  */
 export function toUtc(timestamp: string): string {
+  // Already UTC with millisecond precision, the form the hub itself writes: nothing to do.
+  if (UTC_MILLIS.test(timestamp)) return timestamp
   const match = /^(.*?[Tt]\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(timestamp)
   if (match === null) return timestamp
   const [, whole = '', fraction = '', offset] = match
@@ -78,6 +80,8 @@ export function toUtc(timestamp: string): string {
   const iso = new Date(millis).toISOString()
   return fraction.length > 3 ? `${iso.slice(0, -1)}${fraction.slice(3)}Z` : iso
 }
+
+const UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 function normalizeOffset(offset: string): string {
   if (offset === 'Z' || offset === 'z') return 'Z'
