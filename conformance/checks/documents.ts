@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { expectEqual, expectHeader, expectStatus, expectTrue, jsonBody } from '../lib/expect.js'
 import { activityId, agent, pause, uuid, type Json } from '../lib/fixtures.js'
 import type { LrsClient, LrsResponse } from '../lib/lrs-client.js'
@@ -141,12 +142,22 @@ function checksFor(r: DocumentResource): Check[] {
     make('Comm 3.1', 'PUT with If-None-Match: * creates a document that does not exist', async ({ lrs }) => {
       await put(lrs, r, doc(r), { v: 1 }, { 'If-None-Match': '*' })
     }),
-    make('Comm 3.1', 'PUT without If-Match or If-None-Match onto an existing document MUST answer 409', async ({ lrs }) => {
+    // xAPI 1.0.3 exempts the State resource ("will permit PUT, POST and DELETE requests without
+    // concurrency headers"); IEEE 9274.1.1 clause 4.1.4 applies the 409 rule to all three.
+    make(r.name === 'State' ? 'Comm 3.1 (2.0.0)' : 'Comm 3.1', 'PUT without If-Match or If-None-Match onto an existing document MUST answer 409', async ({ lrs }) => {
       const q = doc(r)
       await put(lrs, r, q, { v: 1 })
       expectStatus(await send(lrs, r, 'PUT', q, { v: 2 }), 409, `PUT ${r.path} without a precondition`)
       expectEqual(jsonBody(await send(lrs, r, 'GET', q), 'GET'), { v: 1 }, 'document')
-    }),
+    }, r.name === 'State' ? ['2.0.0'] : ALL_VERSIONS),
+    make('Comm 3.1 (1.0.3)', 'The ETag MUST be the hexadecimal SHA-1 digest of the contents', async ({ lrs }) => {
+      const q = doc(r)
+      await put(lrs, r, q, { sha: 1 })
+      const response = await send(lrs, r, 'GET', q)
+      expectStatus(response, 200, `GET ${r.path}`)
+      const etag = expectHeader(response, 'ETag', `GET ${r.path}`).replace(/^(W\/)?"|"$/g, '')
+      expectEqual(etag.toLowerCase(), createHash('sha1').update(response.bytes).digest('hex'), 'ETag')
+    }, ['1.0.3']),
     make('Comm 3.1 (2.0.0)', 'POST with a stale If-Match MUST answer 412', async ({ lrs }) => {
       const q = doc(r)
       await put(lrs, r, q, { v: 1 })
@@ -203,6 +214,18 @@ function checksFor(r: DocumentResource): Check[] {
 }
 
 const stateOnly: readonly Check[] = [
+  {
+    section: 'Comm 3.1 (1.0.3)',
+    requirement: 'State: PUT without concurrency headers onto an existing document is permitted',
+    versions: ['1.0.3'],
+    async run({ lrs }) {
+      const state = RESOURCES[0] as DocumentResource
+      const q = doc(state)
+      await put(lrs, state, q, { v: 1 })
+      await put(lrs, state, q, { v: 2 })
+      expectEqual(jsonBody(await send(lrs, state, 'GET', q), 'GET'), { v: 2 }, 'document')
+    },
+  },
   {
     section: 'Comm 2.3',
     requirement: 'State: DELETE without stateId removes every document of that Activity and Agent',
