@@ -13,6 +13,7 @@ import { docsRoutes } from './http/docs-routes.js'
 import { documentRoutes } from './http/document-routes.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { healthRoutes } from './http/health-routes.js'
+import { statementReadRoutes } from './http/statement-read-routes.js'
 import { tokenRoutes } from './http/token-routes.js'
 import { installXapiContext } from './http/xapi-context.js'
 import { loggerOptions } from './logger.js'
@@ -102,6 +103,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await xapi.register(activitiesRoutes, { db, config })
       await xapi.register(agentsRoutes, { db, config })
       await xapi.register(aboutRoute, { db, config })
+      await xapi.register(statementReadRoutes, { db, config })
     },
     { prefix: '/xapi' },
   )

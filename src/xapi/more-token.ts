@@ -52,7 +52,12 @@ export function decodeMoreToken(token: string, pageLimit: number): MoreCursor {
     badRequest(field, 'is not a token this hub issued')
   }
   const { a: after, b: bound } = payload
-  if (typeof after !== 'string' || !SEQ.test(after) || typeof bound !== 'string' || !SEQ.test(bound)) {
+  if (
+    typeof after !== 'string' ||
+    !SEQ.test(after) ||
+    typeof bound !== 'string' ||
+    !SEQ.test(bound)
+  ) {
     badRequest(field, 'is not a token this hub issued')
   }
 

@@ -1,5 +1,6 @@
 import { badRequest } from '../errors.js'
 import { agentKey, isObject } from './agent-key.js'
+import type { StatementFormat } from './statement-format.js'
 import { indexKey } from './statement-index-keys.js'
 
 /**
@@ -8,7 +9,7 @@ import { indexKey } from './statement-index-keys.js'
  * a value it could choke on: a client's mistake is a 400 naming the parameter and the rule.
  */
 
-export type StatementFormat = 'exact' | 'ids' | 'canonical'
+export type { StatementFormat }
 
 /** One `statement_index` key a statement must carry; `directOnly` unless a `related_*` form. */
 export interface IndexCondition {
@@ -78,8 +79,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** An absolute IRI: a scheme, a colon and no whitespace (RFC 3987's outline, checked loosely). */
 const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/
 /** ISO 8601 combined date and time (xAPI Data §4.5), with an optional offset (UTC if absent). */
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/
+const TIMESTAMP = new RegExp(
+  '^(\\d{4})-(\\d{2})-(\\d{2})T([01]\\d|2[0-3]):([0-5]\\d)' + // date, hours, minutes
+    '(?::([0-5]\\d)(?:\\.\\d{1,9})?)?' + // seconds and fraction
+    '(Z|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d)?$', // offset
+)
 const SHA1 = /^[0-9a-f]{40}$/i
 
 /**
@@ -93,14 +97,19 @@ export function parseStatementRequest(
   const params = singleValues(query)
 
   if (params.more !== undefined) return parseMore(params)
-  if (params.statementId !== undefined || params.voidedStatementId !== undefined) return parseSingle(params)
+  if (params.statementId !== undefined || params.voidedStatementId !== undefined)
+    return parseSingle(params)
   return parseStatementQuery(params, pageLimit)
 }
 
-/** Checks and types the parameters of a filtered query (also the parameters a `more` token replays). */
-export function parseStatementQuery(params: Readonly<Record<string, string>>, pageLimit: number): StatementQuery {
+/** Checks and types the parameters of a filtered query (also those a `more` token replays). */
+export function parseStatementQuery(
+  params: Readonly<Record<string, string>>,
+  pageLimit: number,
+): StatementQuery {
   for (const name of Object.keys(params)) {
-    if (!QUERY_PARAMS.has(name)) badRequest(`query.${name}`, 'is not a parameter of GET /statements')
+    if (!QUERY_PARAMS.has(name))
+      badRequest(`query.${name}`, 'is not a parameter of GET /statements')
   }
 
   const conditions: IndexCondition[] = []
@@ -109,12 +118,19 @@ export function parseStatementQuery(params: Readonly<Record<string, string>>, pa
   if (params.agent !== undefined) {
     conditions.push({ key: indexKey.agent(parseAgent(params.agent)), directOnly: !relatedAgents })
   }
-  if (params.verb !== undefined) conditions.push({ key: indexKey.verb(iriParam(params, 'verb')), directOnly: true })
+  if (params.verb !== undefined)
+    conditions.push({ key: indexKey.verb(iriParam(params, 'verb')), directOnly: true })
   if (params.activity !== undefined) {
-    conditions.push({ key: indexKey.activity(iriParam(params, 'activity')), directOnly: !relatedActivities })
+    conditions.push({
+      key: indexKey.activity(iriParam(params, 'activity')),
+      directOnly: !relatedActivities,
+    })
   }
   if (params.registration !== undefined) {
-    conditions.push({ key: indexKey.registration(uuidParam(params, 'registration')), directOnly: true })
+    conditions.push({
+      key: indexKey.registration(uuidParam(params, 'registration')),
+      directOnly: true,
+    })
   }
 
   return {
@@ -134,11 +150,17 @@ export function parseStatementQuery(params: Readonly<Record<string, string>>, pa
 
 function parseSingle(params: Readonly<Record<string, string>>): SingleStatementRequest {
   if (params.statementId !== undefined && params.voidedStatementId !== undefined) {
-    badRequest('query.voidedStatementId', 'statementId and voidedStatementId cannot be used together')
+    badRequest(
+      'query.voidedStatementId',
+      'statementId and voidedStatementId cannot be used together',
+    )
   }
   for (const name of Object.keys(params)) {
     if (!SINGLE_PARAMS.has(name)) {
-      badRequest(`query.${name}`, 'only attachments and format may accompany statementId or voidedStatementId')
+      badRequest(
+        `query.${name}`,
+        'only attachments and format may accompany statementId or voidedStatementId',
+      )
     }
   }
   const voided = params.voidedStatementId !== undefined
@@ -153,7 +175,8 @@ function parseSingle(params: Readonly<Record<string, string>>): SingleStatementR
 
 function parseMore(params: Readonly<Record<string, string>>): MoreRequest {
   for (const name of Object.keys(params)) {
-    if (name !== 'more') badRequest(`query.${name}`, 'a more token carries the whole query; send it alone')
+    if (name !== 'more')
+      badRequest(`query.${name}`, 'a more token carries the whole query; send it alone')
   }
   return { kind: 'more', token: params.more ?? '' }
 }
@@ -191,7 +214,8 @@ function uuidParam(params: Readonly<Record<string, string>>, name: string): stri
 function formatParam(params: Readonly<Record<string, string>>): StatementFormat {
   const value = params.format
   if (value === undefined) return 'exact'
-  if (!(FORMATS as readonly string[]).includes(value)) badRequest('query.format', 'must be ids, exact or canonical')
+  if (!(FORMATS as readonly string[]).includes(value))
+    badRequest('query.format', 'must be ids, exact or canonical')
   return value as StatementFormat
 }
 
@@ -204,7 +228,10 @@ function limitParam(params: Readonly<Record<string, string>>, pageLimit: number)
   return limit === 0 || limit > pageLimit ? pageLimit : limit
 }
 
-function timestampParam(params: Readonly<Record<string, string>>, name: string): string | undefined {
+function timestampParam(
+  params: Readonly<Record<string, string>>,
+  name: string,
+): string | undefined {
   const value = params[name]
   if (value === undefined) return undefined
   const match = TIMESTAMP.exec(value)
@@ -233,9 +260,12 @@ function parseAgent(raw: string): string {
   }
   if (!isObject(agent)) badRequest(field, 'must be a JSON object')
   const type = agent.objectType
-  if (type !== undefined && type !== 'Agent' && type !== 'Group') badRequest(field, 'objectType must be Agent or Group')
+  if (type !== undefined && type !== 'Agent' && type !== 'Group')
+    badRequest(field, 'objectType must be Agent or Group')
 
-  const ifis = ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter((name) => agent[name] !== undefined)
+  const ifis = ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter(
+    (name) => agent[name] !== undefined,
+  )
   if (ifis.length !== 1) badRequest(field, 'must have exactly one inverse functional identifier')
   const { mbox, mbox_sha1sum: sha1, openid, account } = agent
   if (mbox !== undefined && (typeof mbox !== 'string' || !/^mailto:[^@\s]+@[^@\s]+$/i.test(mbox))) {

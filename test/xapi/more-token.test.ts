@@ -15,10 +15,14 @@ function rejects(t: Test, token: string): void {
   }
 }
 
-const encode = (payload: unknown): string => Buffer.from(JSON.stringify(payload)).toString('base64url')
+const encode = (payload: unknown): string =>
+  Buffer.from(JSON.stringify(payload)).toString('base64url')
 
 t.test('a token round-trips the query, the cursor and the snapshot bound', async (t) => {
-  const query = parseStatementQuery({ verb: 'http://x.org/v', limit: '2', ascending: 'true' }, LIMIT)
+  const query = parseStatementQuery(
+    { verb: 'http://x.org/v', limit: '2', ascending: 'true' },
+    LIMIT,
+  )
   const token = encodeMoreToken({ query, after: '41', bound: '99' })
   t.match(token, /^[A-Za-z0-9_-]+$/, 'URL-safe without escaping')
   t.same(decodeMoreToken(token, LIMIT), { query, after: '41', bound: '99' })

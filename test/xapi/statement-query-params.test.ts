@@ -1,6 +1,9 @@
 import t, { type Test } from 'tap'
 import { HubError } from '../../src/errors.js'
-import { parseStatementRequest, type StatementQuery } from '../../src/xapi/statement-query-params.js'
+import {
+  parseStatementRequest,
+  type StatementQuery,
+} from '../../src/xapi/statement-query-params.js'
 
 const LIMIT = 100
 const parse = (query: Record<string, unknown>) => parseStatementRequest(query, LIMIT)
@@ -69,15 +72,19 @@ t.test('filters become index conditions, related forms widen them', async (t) =>
 })
 
 t.test('every agent IFI form is accepted and checked', async (t) => {
-  t.match(asQuery({ agent: '{"mbox_sha1sum":"ABCDEF0123456789ABCDEF0123456789ABCDEF01"}' }).filters.conditions, [
-    { key: 'agent:mbox_sha1sum:abcdef0123456789abcdef0123456789abcdef01' },
-  ])
+  t.match(
+    asQuery({ agent: '{"mbox_sha1sum":"ABCDEF0123456789ABCDEF0123456789ABCDEF01"}' }).filters
+      .conditions,
+    [{ key: 'agent:mbox_sha1sum:abcdef0123456789abcdef0123456789abcdef01' }],
+  )
   t.match(asQuery({ agent: '{"openid":"https://id.example.org/ana"}' }).filters.conditions, [
     { key: 'agent:openid:https://id.example.org/ana' },
   ])
-  t.match(asQuery({ agent: '{"objectType":"Group","mbox":"mailto:team@example.org"}' }).filters.conditions, [
-    { key: 'agent:mbox:mailto:team@example.org' },
-  ])
+  t.match(
+    asQuery({ agent: '{"objectType":"Group","mbox":"mailto:team@example.org"}' }).filters
+      .conditions,
+    [{ key: 'agent:mbox:mailto:team@example.org' }],
+  )
   rejects(t, { agent: 'not json' }, 'query.agent')
   rejects(t, { agent: '[1]' }, 'query.agent')
   rejects(t, { agent: '{"name":"Ana"}' }, 'query.agent')
@@ -87,8 +94,16 @@ t.test('every agent IFI form is accepted and checked', async (t) => {
   rejects(t, { agent: '{"mbox_sha1sum":"123"}' }, 'query.agent.mbox_sha1sum')
   rejects(t, { agent: '{"openid":"not an iri"}' }, 'query.agent.openid')
   rejects(t, { agent: '{"account":"x"}' }, 'query.agent.account')
-  rejects(t, { agent: '{"account":{"homePage":"nope","name":"1"}}' }, 'query.agent.account.homePage')
-  rejects(t, { agent: '{"account":{"homePage":"https://x.org","name":1}}' }, 'query.agent.account.name')
+  rejects(
+    t,
+    { agent: '{"account":{"homePage":"nope","name":"1"}}' },
+    'query.agent.account.homePage',
+  )
+  rejects(
+    t,
+    { agent: '{"account":{"homePage":"https://x.org","name":1}}' },
+    'query.agent.account.name',
+  )
 })
 
 t.test('IRIs, UUIDs, booleans and formats are checked', async (t) => {
@@ -104,18 +119,24 @@ t.test('IRIs, UUIDs, booleans and formats are checked', async (t) => {
   t.equal(asQuery({ ascending: 'true' }).ascending, true)
 })
 
-t.test('limit is a nonnegative integer; 0 and anything larger mean the server maximum', async (t) => {
-  t.equal(asQuery({ limit: '7' }).limit, 7)
-  t.equal(asQuery({ limit: '0' }).limit, LIMIT)
-  t.equal(asQuery({ limit: '5000' }).limit, LIMIT)
-  rejects(t, { limit: '-1' }, 'query.limit')
-  rejects(t, { limit: '1.5' }, 'query.limit')
-  rejects(t, { limit: 'ten' }, 'query.limit')
-  rejects(t, { limit: '99999999999' }, 'query.limit')
-})
+t.test(
+  'limit is a nonnegative integer; 0 and anything larger mean the server maximum',
+  async (t) => {
+    t.equal(asQuery({ limit: '7' }).limit, 7)
+    t.equal(asQuery({ limit: '0' }).limit, LIMIT)
+    t.equal(asQuery({ limit: '5000' }).limit, LIMIT)
+    rejects(t, { limit: '-1' }, 'query.limit')
+    rejects(t, { limit: '1.5' }, 'query.limit')
+    rejects(t, { limit: 'ten' }, 'query.limit')
+    rejects(t, { limit: '99999999999' }, 'query.limit')
+  },
+)
 
 t.test('since and until are ISO 8601 timestamps with real dates', async (t) => {
-  const query = asQuery({ since: '2026-01-02T03:04:05.123456Z', until: '2026-01-02T03:04:05+07:00' })
+  const query = asQuery({
+    since: '2026-01-02T03:04:05.123456Z',
+    until: '2026-01-02T03:04:05+07:00',
+  })
   t.equal(query.filters.since, '2026-01-02T03:04:05.123456Z')
   t.equal(query.filters.until, '2026-01-02T03:04:05+07:00')
   t.equal(asQuery({ since: '2026-01-02T03:04' }).filters.since, '2026-01-02T03:04')
@@ -137,5 +158,8 @@ t.test('more must come alone', async (t) => {
 })
 
 t.test('the validated parameters are kept for more tokens', async (t) => {
-  t.same(asQuery({ verb: 'http://x.org/v', limit: '3' }).params, { verb: 'http://x.org/v', limit: '3' })
+  t.same(asQuery({ verb: 'http://x.org/v', limit: '3' }).params, {
+    verb: 'http://x.org/v',
+    limit: '3',
+  })
 })
