@@ -768,7 +768,10 @@ export interface components {
         };
         StatementResult: {
             statements: components["schemas"]["Statement"][];
-            /** @description Relative URL of the next page; absent or empty on the last page. */
+            /**
+             * @description URL of the next page, relative to the hub (absolute under `PUBLIC_URL`); empty on the
+             *     last page.
+             */
             more?: string;
         };
         /**
@@ -1201,6 +1204,11 @@ export interface operations {
                 attachments?: boolean;
                 /** @description When true, oldest `stored` first. */
                 ascending?: boolean;
+                /**
+                 * @description The opaque token of a previous page's `more` link. It carries the whole query, so it
+                 *     is sent alone; a damaged token is a `400`.
+                 */
+                more?: string;
             };
             header: {
                 /** @description The xAPI version whose rules apply (`1.0.3` or `2.0.0`). */
