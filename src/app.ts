@@ -14,11 +14,13 @@ import { documentRoutes } from './http/document-routes.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { healthRoutes } from './http/health-routes.js'
 import { statementReadRoutes } from './http/statement-read-routes.js'
+import { statementWriteRoutes } from './http/statement-write-routes.js'
 import { tokenRoutes } from './http/token-routes.js'
 import { installXapiContext } from './http/xapi-context.js'
 import { loggerOptions } from './logger.js'
 import type { Db } from './storage/db.js'
 import { openStorage } from './storage/open.js'
+import { StatementWriter } from './storage/statement-writer.js'
 
 export interface BuildOptions {
   /** An already opened store (tests share one per file); opened from the config otherwise. */
@@ -69,6 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = options.db ?? (await openStorage(config))
   const auth = await setUpAuth(db, config, options.remoteKeySets)
   const { bootstrap } = auth
+  const writer = new StatementWriter(db)
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
@@ -104,10 +107,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await xapi.register(agentsRoutes, { db, config })
       await xapi.register(aboutRoute, { db, config })
       await xapi.register(statementReadRoutes, { db, config })
+      await xapi.register(statementWriteRoutes, { writer })
     },
     { prefix: '/xapi' },
   )
 
+  // Close order: the server has stopped taking requests; queued statements commit; then the store.
+  app.addHook('onClose', () => writer.close())
   if (options.db === undefined) app.addHook('onClose', () => db.close())
   return { app, db, bootstrap: { key: bootstrap.key, generatedSecret: bootstrap.generatedSecret }, auth }
 }

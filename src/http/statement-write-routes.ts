@@ -1,0 +1,97 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { requireScope } from '../auth/principal.js'
+import { badRequest } from '../errors.js'
+import type { StatementWriter } from '../storage/statement-writer.js'
+import type { JsonObject } from '../xapi/agent-key.js'
+import { matchAttachments, requiresMultipart } from '../xapi/attachments.js'
+import { parseMultipartMixed, type AttachmentPart } from '../xapi/multipart.js'
+import { verifySignedStatements } from '../xapi/signature.js'
+import { validateStatements } from '../xapi/statement-validation.js'
+
+/**
+ * PUT and POST on the Statement Resource (xAPI Communication §2.1.1, §2.1.2): parse the body
+ * (JSON, or multipart/mixed with attachments), validate every statement, check attachments and
+ * signatures, then hand the whole request to the group-commit writer. Nothing is stored unless
+ * every statement of the request is valid.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+interface ParsedBody {
+  statements: JsonObject[]
+  attachments: ReadonlyMap<string, AttachmentPart>
+}
+
+async function readStatements(request: FastifyRequest): Promise<ParsedBody> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type === 'multipart/mixed') {
+    const { statementBody, parts } = parseMultipartMixed(request.body as Buffer, request.headers['content-type'] ?? '')
+    const statements = validateStatements(statementBody, request.xapiVersion)
+    const attachments = matchAttachments(statements, parts)
+    await verifySignedStatements(statements, attachments)
+    return { statements, attachments }
+  }
+  if (type !== 'application/json') {
+    badRequest('header.Content-Type', 'statements are sent as application/json or multipart/mixed')
+  }
+  const statements = validateStatements(request.body, request.xapiVersion)
+  if (requiresMultipart(statements)) {
+    badRequest(
+      'statements[].attachments',
+      'an attachment without fileUrl must travel in a multipart/mixed request with its content',
+    )
+  }
+  return { statements, attachments: new Map() }
+}
+
+export async function statementWriteRoutes(app: FastifyInstance, opts: { writer: StatementWriter }): Promise<void> {
+  const { writer } = opts
+  app.addContentTypeParser('multipart/mixed', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+
+  app.put('/statements', async (request, reply) => {
+    const principal = request.principal
+    requireScope(principal, 'statements/write')
+    const query = request.query as Record<string, unknown>
+    const statementId = query.statementId
+    if (typeof statementId !== 'string' || !UUID.test(statementId)) {
+      badRequest('query.statementId', 'PUT requires a statementId parameter holding a UUID')
+    }
+    for (const name of Object.keys(query)) {
+      if (name !== 'statementId') badRequest(`query.${name}`, 'not a parameter of PUT /statements')
+    }
+    if (Array.isArray(request.body)) badRequest('body', 'PUT takes a single statement, not an array')
+
+    const { statements, attachments } = await readStatements(request)
+    const statement = statements[0] as JsonObject
+    if (typeof statement.id === 'string' && statement.id.toLowerCase() !== statementId.toLowerCase()) {
+      badRequest('statement.id', 'must equal the statementId parameter when present')
+    }
+    const withId = { ...statement, id: statementId.toLowerCase() }
+
+    await writer.write({
+      statements: [withId],
+      clientId: principal.clientId,
+      authority: principal.authority as JsonObject,
+      version: request.xapiVersion,
+      attachments,
+    })
+    return reply.code(204).send()
+  })
+
+  app.post('/statements', async (request, reply) => {
+    const principal = request.principal
+    requireScope(principal, 'statements/write')
+    for (const name of Object.keys(request.query as object)) {
+      badRequest(`query.${name}`, 'POST /statements takes no parameters')
+    }
+
+    const { statements, attachments } = await readStatements(request)
+    const { ids } = await writer.write({
+      statements,
+      clientId: principal.clientId,
+      authority: principal.authority as JsonObject,
+      version: request.xapiVersion,
+      attachments,
+    })
+    return reply.code(200).send(ids)
+  })
+}
