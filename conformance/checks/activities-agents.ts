@@ -40,6 +40,16 @@ export const activityAgentChecks: readonly Check[] = [
     expectEqual(person.objectType, 'Person', 'objectType')
     expectTrue(Array.isArray(person.mbox) && (person.mbox as unknown[]).includes(learner.mbox), `mbox is ${JSON.stringify(person.mbox)}`)
   }),
+  check('Comm 2.4', 'A Person Object has only Person properties, each an array', async ({ lrs }) => {
+    const learner = agent()
+    await store(lrs, statement({ actor: learner }))
+    const person = jsonBody<Json>(await lrs.request({ path: 'agents', query: { agent: learner } }), 'GET agents')
+    for (const [key, value] of Object.entries(person)) {
+      if (key === 'objectType') continue
+      expectTrue(['name', 'mbox', 'mbox_sha1sum', 'openid', 'account'].includes(key), `unexpected Person property "${key}"`)
+      expectTrue(Array.isArray(value), `Person property "${key}" is not an array`)
+    }
+  }),
   check('Comm 2.4', 'GET agents of an Agent never seen still returns a Person Object', async ({ lrs }) => {
     const learner = agent()
     const response = await lrs.request({ path: 'agents', query: { agent: learner } })

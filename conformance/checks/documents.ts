@@ -111,6 +111,21 @@ function checksFor(r: DocumentResource): Check[] {
       const etag = await etagOf(lrs, r, q)
       expectStatus(await send(lrs, r, 'POST', q, { a: 1 }, { 'If-Match': etag }), 400, `POST ${r.path} onto text`)
     }),
+    make('Comm 2.2', 'POST with a non-JSON Content-Type onto a JSON document MUST be rejected with 400', async ({ lrs }) => {
+      const q = doc(r)
+      await put(lrs, r, q, { a: 1 })
+      const etag = await etagOf(lrs, r, q)
+      const response = await send(lrs, r, 'POST', q, 'b=2', { 'Content-Type': 'text/plain', 'If-Match': etag })
+      expectStatus(response, 400, `POST ${r.path} of text onto JSON`)
+      expectEqual(jsonBody(await send(lrs, r, 'GET', q), 'GET'), { a: 1 }, 'document')
+    }),
+    make('Comm 2.2', 'A single document GET SHOULD* include Last-Modified', async ({ lrs }) => {
+      const q = doc(r)
+      await put(lrs, r, q, { a: 1 })
+      const response = await send(lrs, r, 'GET', q)
+      const value = expectHeader(response, 'Last-Modified', `GET ${r.path}`)
+      expectTrue(!Number.isNaN(Date.parse(value)), `Last-Modified is not a date: ${value}`)
+    }),
     make('Comm 2.2', 'POST of a JSON array or scalar MUST be rejected with 400', async ({ lrs }) => {
       expectStatus(await send(lrs, r, 'POST', doc(r), [1, 2, 3]), 400, `POST ${r.path} of an array`)
     }),

@@ -72,13 +72,21 @@ export const protocolChecks: readonly Check[] = [
     const prefix = version === '1.0.3' ? '1.0.' : '2.0.'
     expectTrue(versions.some((v) => v.startsWith(prefix)), `"version" is ${JSON.stringify(versions)}`)
   }),
-  check('Comm 2.8', 'The About resource MUST NOT require authentication', async ({ lrs }) => {
+  check('Comm 2.8', 'The About resource SHOULD allow unauthenticated access', async ({ lrs }) => {
     expectStatus(await lrs.request({ path: 'about', authorization: null, version: null }), 200, 'GET about without credentials')
   }),
   check('Comm 2.8', 'About "extensions", when present, is an Object', async ({ lrs }) => {
     const about = jsonBody<Json>(await lrs.request({ path: 'about' }), 'GET about')
     const extensions = about.extensions
     expectTrue(extensions === undefined || (typeof extensions === 'object' && extensions !== null && !Array.isArray(extensions)), '"extensions" is not an Object')
+  }),
+  check('Comm 2.8', 'The About resource MUST NOT reject requests based on their version header', async ({ lrs }) => {
+    expectStatus(await lrs.request({ path: 'about', version: '0.9' }), 200, 'GET about with version 0.9')
+  }),
+  check('Comm 2.8', 'The About resource MUST NOT have properties outside "version" and "extensions"', async ({ lrs }) => {
+    const about = jsonBody<Json>(await lrs.request({ path: 'about' }), 'GET about')
+    const extra = Object.keys(about).filter((key) => key !== 'version' && key !== 'extensions')
+    expectEqual(extra, [], 'properties outside version and extensions')
   }),
   check('Comm 1.1', 'HEAD on about answers like GET without a body', async ({ lrs }) => {
     const response = await lrs.request({ method: 'HEAD', path: 'about' })

@@ -181,15 +181,16 @@ export const statementRetrievalChecks: readonly Check[] = [
     expectEqual(returned?.object, s.object, 'object under format=exact')
     expectEqual(returned?.actor, s.actor, 'actor under format=exact')
   }),
-  check('Comm 2.1.3', 'format=canonical returns one language per Language Map, chosen by Accept-Language', async ({ lrs }) => {
+  check('Comm 2.1.3', 'format=canonical MUST return one language per Activity Language Map, chosen by Accept-Language', async ({ lrs }) => {
     const learner = agent()
-    const s = statement({ actor: learner, verb: { id: 'http://adlnet.gov/expapi/verbs/experienced', display: { 'en-US': 'experienced', 'fr-FR': 'a vécu' } } })
-    await store(lrs, s)
+    const a = activity()
+    ;(a.definition as Json).name = { 'en-US': 'Conformance activity', 'fr-FR': 'Activité de conformité' }
+    await store(lrs, statement({ actor: learner, object: a }))
     const response = await lrs.request({ path: 'statements', query: { agent: learner, format: 'canonical' }, headers: { 'Accept-Language': 'fr-FR' } })
     expectStatus(response, 200, 'GET with format=canonical')
     const [returned] = jsonBody<StatementResult>(response, 'GET canonical').statements
-    const display = ((returned?.verb as Json | undefined)?.display ?? {}) as Json
-    expectEqual(Object.keys(display), ['fr-FR'], 'languages of the verb display')
+    const name = (((returned?.object as Json | undefined)?.definition as Json | undefined)?.name ?? {}) as Json
+    expectEqual(Object.keys(name), ['fr-FR'], 'languages of the Activity name')
   }),
   check('Comm 2.1.3', 'An unknown format value MUST be rejected with 400', async ({ lrs }) => {
     expectStatus(await lrs.request({ path: 'statements', query: { format: 'everything' } }), 400, 'GET with format=everything')
@@ -231,6 +232,51 @@ export const statementRetrievalChecks: readonly Check[] = [
     await store(lrs, referring)
     expectSameIds(await queryIds(lrs, { verb: rare.id }), [String(target.id), String(referring.id)], 'query by verb')
   }),
+  check('Comm 2.1.3', 'A query matching nothing MUST answer 200 with an empty "statements" array', async ({ lrs }) => {
+    const result = await query(lrs, { agent: agent() })
+    expectEqual(result.statements, [], 'statements')
+  }),
+  check('Comm 2.1.3', 'The agent filter matches Groups that have the Agent as a member', async ({ lrs }) => {
+    const learner = agent()
+    const s = statement({ actor: { objectType: 'Group', member: [learner, agent()] } })
+    await store(lrs, s)
+    expectSameIds(await queryIds(lrs, { agent: learner }), [String(s.id)], 'query by member agent')
+  }),
+  check('Comm 2.1.3', 'The StatementRef filter rule applies recursively', async ({ lrs }) => {
+    const rare = { id: `http://conformance.example.org/verbs/${uuid()}`, display: { 'en-US': 'rare' } }
+    const c = statement({ verb: rare })
+    const b = statement({ object: { objectType: 'StatementRef', id: c.id } })
+    const a = statement({ object: { objectType: 'StatementRef', id: b.id } })
+    await store(lrs, c)
+    await store(lrs, b)
+    await store(lrs, a)
+    expectSameIds(await queryIds(lrs, { verb: rare.id }), [String(a.id), String(b.id), String(c.id)], 'query by verb')
+  }),
+  check('Data 2.5', '"more" is a relative IRL without scheme, host or port', async ({ lrs }) => {
+    const { learner } = await storeSeries(lrs, 3)
+    const result = await query(lrs, { agent: learner, limit: 1 })
+    expectTrue(typeof result.more === 'string' && result.more.startsWith('/'), `"more" is ${JSON.stringify(result.more)}`)
+  }),
+  check('Comm 2.1.3', 'Last-Modified carries the latest "stored" of the returned Statements (SHOULD* in 1.0.3, MUST in 2.0.0)', async ({ lrs }) => {
+    const { learner } = await storeSeries(lrs, 2)
+    const response = await lrs.request({ path: 'statements', query: { agent: learner } })
+    expectStatus(response, 200, 'GET statements')
+    const header = expectHeader(response, 'Last-Modified', 'GET statements')
+    const latest = Math.max(...jsonBody<StatementResult>(response, 'GET').statements.map((x) => Date.parse(String(x.stored))))
+    // HTTP dates have whole seconds: the header is the stored time truncated to the second.
+    expectEqual(Date.parse(header), Math.floor(latest / 1000) * 1000, 'Last-Modified')
+  }),
+  check('Comm 2.1.3', 'X-Experience-API-Consistent-Through is also sent on POST responses', async ({ lrs }) => {
+    const response = await lrs.request({ method: 'POST', path: 'statements', body: statement() })
+    expectStatus(response, 200, 'POST statements')
+    expectHeader(response, 'X-Experience-API-Consistent-Through', 'POST statements')
+  }),
+  check('Comm 2.1.3 (2.0.0)', 'related_agents also matches context Agents', async ({ lrs }) => {
+    const learner = agent()
+    const s = statement({ context: { contextAgents: [{ objectType: 'contextAgent', agent: learner }] } })
+    await store(lrs, s)
+    expectSameIds(await queryIds(lrs, { agent: learner, related_agents: true }), [String(s.id)], 'query with related_agents')
+  }, ['2.0.0']),
   check('Data 2.4.8', 'Statements returned by queries carry stored, authority, timestamp and version', async ({ lrs }) => {
     const learner = agent()
     await store(lrs, statement({ actor: learner, verb: verb('completed') }))

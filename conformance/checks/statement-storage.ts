@@ -141,8 +141,50 @@ export const statementStorageChecks: readonly Check[] = [
     const s = statement()
     await store(lrs, s)
     const stored = await fetchStatement(lrs, String(s.id))
-    const expected = version === '1.0.3' ? /^1\.0\.\d+$/ : /^2\.0\.\d+$/
+    // 1.0.3: "If they lack a version, the version MUST be set to 1.0.0".
+    const expected = version === '1.0.3' ? /^1\.0\.0$/ : /^2\.0\.\d+$/
     expectTrue(typeof stored.version === 'string' && expected.test(stored.version), `unexpected version ${JSON.stringify(stored.version)}`)
+  }),
+  check('Data 2.4.10', 'Statements returned MUST retain the version they were accepted with', async ({ lrs, version }) => {
+    const s = statement({ version: version === '1.0.3' ? '1.0.0' : '2.0.0' })
+    await store(lrs, s)
+    const stored = await fetchStatement(lrs, String(s.id))
+    expectEqual(stored.version, s.version, 'version')
+  }),
+  check('Data 2.4.9', 'With HTTP Basic credentials the authority MUST be an Agent', async ({ lrs }) => {
+    const s = statement()
+    await store(lrs, s)
+    const authority = (await fetchStatement(lrs, String(s.id))).authority as Json
+    expectTrue(authority.objectType === undefined || authority.objectType === 'Agent', `authority is a ${String(authority.objectType)}`)
+    const ifis = ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter((name) => authority[name] !== undefined)
+    expectEqual(ifis.length, 1, 'number of IFIs of the authority')
+  }),
+  check('Data 4.5', 'A timestamp MUST keep at least millisecond precision', async ({ lrs }) => {
+    const s = statement({ timestamp: '2024-05-01T10:20:30.123Z' })
+    await store(lrs, s)
+    const stored = await fetchStatement(lrs, String(s.id))
+    expectEqual(Date.parse(String(stored.timestamp)), Date.parse('2024-05-01T10:20:30.123Z'), 'timestamp in milliseconds')
+  }),
+  check('Data 4.5', 'A timestamp returned in another time zone MUST denote the same point in time', async ({ lrs }) => {
+    const s = statement({ timestamp: '2024-05-01T12:20:30.500+02:00' })
+    await store(lrs, s)
+    const stored = await fetchStatement(lrs, String(s.id))
+    expectEqual(Date.parse(String(stored.timestamp)), Date.parse('2024-05-01T10:20:30.500Z'), 'timestamp in milliseconds')
+  }),
+  check('Data 2.4.6.2', 'The LRS MUST return every contextActivities value as an array', async ({ lrs }) => {
+    const parent = { id: `http://conformance.example.org/activities/${uuid()}`, objectType: 'Activity' }
+    const s = statement({ context: { contextActivities: { parent } } })
+    await store(lrs, s)
+    const stored = await fetchStatement(lrs, String(s.id))
+    const activities = ((stored.context as Json).contextActivities ?? {}) as Json
+    expectTrue(Array.isArray(activities.parent), 'contextActivities.parent is not an array')
+    expectEqual((activities.parent as Json[]).map((a) => a.id), [parent.id], 'parent ids')
+  }),
+  check('Data 2.4.3', 'With format=exact the LRS MUST return the Verb display exactly as omitted', async ({ lrs }) => {
+    const s = statement({ verb: { id: 'http://adlnet.gov/expapi/verbs/attempted' } })
+    await store(lrs, s)
+    const stored = await fetchStatement(lrs, String(s.id), { format: 'exact' })
+    expectEqual(stored.verb, s.verb, 'verb')
   }),
   check('Data 2.2', 'The LRS MUST NOT change the serialisation of stored properties', async ({ lrs }) => {
     const s = statement({ result: { score: { scaled: 0.5, raw: 50, min: 0, max: 100 }, success: true, duration: 'PT1M30S', response: 'ünïcödé ✓' } })

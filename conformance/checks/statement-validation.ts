@@ -151,16 +151,16 @@ export const statementValidationChecks: readonly Check[] = [
   accepts('Data 2.4.2.3', 'An Agent identified by openid is accepted', (s) => {
     s.actor = { openid: `http://conformance.example.org/openid/${uuid()}` }
   }),
-  accepts('Data 2.4.2.5', 'An Agent identified by an account is accepted', (s) => {
+  accepts('Data 2.4.2.4', 'An Agent identified by an account is accepted', (s) => {
     s.actor = { account: { homePage: 'http://conformance.example.org', name: uuid() } }
   }),
-  rejects('Data 2.4.2.5', 'An Account MUST have a homePage', (s) => {
+  rejects('Data 2.4.2.4', 'An Account MUST have a homePage', (s) => {
     s.actor = { account: { name: uuid() } }
   }),
-  rejects('Data 2.4.2.5', 'An Account MUST have a name', (s) => {
+  rejects('Data 2.4.2.4', 'An Account MUST have a name', (s) => {
     s.actor = { account: { homePage: 'http://conformance.example.org' } }
   }),
-  rejects('Data 2.4.2.5', 'An Account homePage MUST be an IRL', (s) => {
+  rejects('Data 2.4.2.4', 'An Account homePage MUST be an IRL', (s) => {
     s.actor = { account: { homePage: 'not an irl', name: uuid() } }
   }),
   // Data 2.4.2.2 Group
@@ -236,6 +236,13 @@ export const statementValidationChecks: readonly Check[] = [
     s.object = interaction()
     definition(s).choices = [{ description: { 'en-US': 'Golf' } }]
   }),
+  rejects('Data 2.4.4.1', 'Within an array of interaction components, all id values MUST be distinct', (s) => {
+    s.object = interaction()
+    definition(s).choices = [
+      { id: 'golf', description: { 'en-US': 'Golf' } },
+      { id: 'golf', description: { 'en-US': 'Golf again' } },
+    ]
+  }),
   accepts('Data 2.4.4.2', 'An Agent is accepted as the Object', (s) => {
     s.object = agent()
   }),
@@ -300,6 +307,25 @@ export const statementValidationChecks: readonly Check[] = [
   }),
   rejects('Data 4.1', 'Extension keys MUST be IRIs', (s) => {
     s.result = { extensions: { attempts: 2 } }
+  }),
+  accepts('Data 4.1', 'An LRS MUST NOT reject a Statement based on the values of the extensions map', (s) => {
+    s.result = {
+      extensions: {
+        'http://conformance.example.org/ext/array': [1, 'two', { three: 3 }],
+        'http://conformance.example.org/ext/object': { nested: { deeper: [true, false] } },
+        'http://conformance.example.org/ext/number': -1.5e10,
+        'http://conformance.example.org/ext/string': '',
+      },
+    }
+  }),
+  accepts('Data 4.6', 'A duration with more than 0.01 second precision SHOULD* NOT be rejected', (s) => {
+    s.result = { duration: 'PT1.23456S' }
+  }),
+  rejects('Data 4.6', 'A duration MUST NOT use the ISO 8601 alternative format', (s) => {
+    s.result = { duration: 'P0001-02-03T04:05:06' }
+  }),
+  rejects('Data 4.6', 'Weeks MUST NOT be combined with other units in a duration', (s) => {
+    s.result = { duration: 'P4W1D' }
   }),
   // Data 2.4.6 Context
   accepts('Data 2.4.6', 'A complete Context is accepted', (s) => {
@@ -381,7 +407,19 @@ export const statementValidationChecks: readonly Check[] = [
   rejects('Data 4.5', 'A timestamp MUST be a complete date and time', (s) => {
     s.timestamp = '2024-13-45T99:00:00Z'
   }),
+  accepts('Data 2.4.7', 'An LRS SHOULD* NOT reject a timestamp for being in the future', (s) => {
+    s.timestamp = new Date(Date.now() + 3_600_000).toISOString()
+  }),
   // Data 2.4.10 Version
+  accepts('Data 2.4.10', 'An LRS MUST accept Statements whose version starts with "1.0."', (s) => {
+    s.version = '1.0.0'
+  }, ['1.0.3']),
+  rejects('Data 2.4.10', 'An LRS MUST reject Statements whose version does not start with "1.0."', (s) => {
+    s.version = '1.1.0'
+  }, ['1.0.3']),
+  accepts('Data 2.4.10 (2.0.0)', 'An LRS MUST accept Statements whose version starts with "2.0."', (s) => {
+    s.version = '2.0.0'
+  }, V2),
   rejects('Data 2.4.10', 'The LRS MUST reject Statements with a version it does not support', (s) => {
     s.version = '0.95'
   }),
