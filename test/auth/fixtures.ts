@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify'
-import type { TestHub } from '../helpers/hub.js'
+import type { Hub } from '../../src/app.js'
 import { AUTH } from '../helpers/hub.js'
 
 /** Shared steps of the auth tests: admin calls with the bootstrap credential, Basic headers. */
@@ -9,7 +9,7 @@ export function basicHeader(key: string, secret: string): string {
 }
 
 export function admin(
-  hub: TestHub,
+  hub: Pick<Hub, 'app'>,
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
   body?: unknown,
@@ -31,7 +31,7 @@ export interface TestPlatform {
 }
 
 /** Registers a platform with the given scopes and a Basic credential, through the admin API. */
-export async function registerPlatform(hub: TestHub, id: string, scopes: string[]): Promise<TestPlatform> {
+export async function registerPlatform(hub: Pick<Hub, 'app'>, id: string, scopes: string[]): Promise<TestPlatform> {
   const created = await admin(hub, 'POST', '/platforms', { id, name: `Platform ${id}`, scopes })
   if (created.statusCode !== 201) throw new Error(`register ${id}: ${created.statusCode} ${created.body}`)
   const issued = await admin(hub, 'POST', `/platforms/${id}/credentials`, { kind: 'basic' })
@@ -47,7 +47,7 @@ export async function registerPlatform(hub: TestHub, id: string, scopes: string[
 }
 
 /** GETs an xAPI resource as a platform. */
-export function xapiGet(hub: TestHub, url: string, authorization: string | undefined): Promise<LightMyRequestResponse> {
+export function xapiGet(hub: Pick<Hub, 'app'>, url: string, authorization: string | undefined): Promise<LightMyRequestResponse> {
   return hub.app.inject({
     method: 'GET',
     url,
