@@ -129,16 +129,16 @@ const ATTEMPTS = 3
 
 /**
  * Applies `change` to the document atomically: `change` sees the current document (locked) and
- * returns what to do, or throws a HubError to leave it untouched.
+ * returns what to do, or throws a HubError to leave it untouched. Returns what was done.
  */
-export async function changeDocument(
+export async function changeDocument<C extends DocumentChange>(
   db: Db,
   key: DocumentKey,
-  change: (current: StoredDocumentRow | undefined) => DocumentChange,
-): Promise<void> {
+  change: (current: StoredDocumentRow | undefined) => C,
+): Promise<C> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         const current = await lockDocument(tx, key)
         const decision = change(current)
         if (decision.action === 'delete') {
@@ -148,8 +148,8 @@ export async function changeDocument(
         } else if (!(await insertDocument(tx, key, decision.document))) {
           throw new CreatedConcurrently()
         }
+        return decision
       })
-      return
     } catch (error) {
       if (!(error instanceof CreatedConcurrently)) throw error
       if (attempt >= ATTEMPTS) {

@@ -88,6 +88,7 @@ for (const r of RESOURCES) {
             headers: { 'content-type': contentType, 'if-none-match': '*' },
           })
           t.equal(res.statusCode, 204, `PUT ${id}`)
+          t.equal(res.headers.etag, sha1Tag(body), 'the write answers with the new ETag')
           const got = await hub.xapi({ url: r.url, query: one(r, id) })
           t.equal(got.statusCode, 200)
           t.same(got.rawPayload, Buffer.from(body), `${id} comes back byte for byte`)
