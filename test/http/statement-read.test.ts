@@ -780,3 +780,49 @@ t.test('xAPI 1.0.3 requests read the same way', async (t) => {
   t.equal(res.headers['x-experience-api-version'], '1.0.3')
   t.equal(res.json().statements[0].id, id)
 })
+
+t.test(
+  'statements stored through POST read back, paging steady while POSTs run alongside',
+  async (t) => {
+    const hub = await hubWith(t)
+    const post = async (body: unknown): Promise<string[]> => {
+      const res = await hub.xapi({ method: 'POST', url: '/xapi/statements', body })
+      t.equal(res.statusCode, 200)
+      return res.json() as string[]
+    }
+    const before = await post(Array.from({ length: 10 }, () => statement({ actor: agent('dana') })))
+    const stored = async (): Promise<string[]> => {
+      const { rows } = await hub.db.query<{ id: string }>('SELECT id FROM statements ORDER BY seq')
+      return rows.map((row) => row.id)
+    }
+
+    for (const ascending of ['false', 'true']) {
+      const expected = await stored()
+      const seen: string[] = []
+      let page = await query(hub, { agent: ifi('dana'), limit: '3', ascending })
+      seen.push(...page.ids)
+      while (page.more !== '') {
+        const [next] = await Promise.all([
+          follow(hub, page.more),
+          post([statement({ actor: agent('dana') }), statement({ actor: agent('dana') })]),
+        ])
+        page = next
+        seen.push(...page.ids)
+      }
+      t.same(
+        seen,
+        ascending === 'true' ? expected : [...expected].reverse(),
+        `ascending=${ascending}`,
+      )
+    }
+
+    await post(refTo(before[0]!, VOIDED, agent('admin')))
+    const single = await query(hub, { voidedStatementId: before[0]! })
+    t.equal(single.status, 200)
+    t.equal((await query(hub, { statementId: before[0]! })).status, 404)
+    const after = await query(hub, { agent: ifi('dana'), ascending: 'true', limit: '0' })
+    t.notOk(after.ids.includes(before[0]!), 'the voided statement has left the query')
+    const all = await stored()
+    t.equal(after.ids.length, all.length - 2, 'every statement but the voided and the voiding one')
+  },
+)
