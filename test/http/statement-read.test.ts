@@ -826,3 +826,22 @@ t.test(
     t.equal(after.ids.length, all.length - 2, 'every statement but the voided and the voiding one')
   },
 )
+
+t.test('xAPI 1.0.3 Alternate Request Syntax reaches the same query', async (t) => {
+  const hub = await hubWith(t)
+  const [id] = await store(hub, [statement()])
+  const form = new URLSearchParams({ verb: PASSED, limit: '1' }).toString()
+  const res = await hub.xapi({
+    method: 'POST',
+    url: '/xapi/statements?method=GET',
+    body: form,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    version: '1.0.3',
+  })
+  t.equal(res.statusCode, 200)
+  t.same(
+    (res.json().statements as JsonObject[]).map((s) => s.id),
+    [id],
+  )
+  t.ok(res.headers['x-experience-api-consistent-through'])
+})
