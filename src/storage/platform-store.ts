@@ -110,6 +110,11 @@ const PLATFORM_COLUMNS = `id, name, contact, home_page, status, authority, scope
 const CREDENTIAL_COLUMNS = `id, platform_id, kind, key, secret_hash, public_jwk, jwks_url, issuer, subject,
   label, created_at, revoked_at`
 
+/** timestamptz columns come back as PostgreSQL text; the API speaks RFC 3339 (ISO 8601). */
+function isoTime(text: string): string {
+  return new Date(text).toISOString()
+}
+
 function toPlatform(row: PlatformRow): Platform {
   return {
     id: row.id,
@@ -121,8 +126,8 @@ function toPlatform(row: PlatformRow): Platform {
     scopes: row.scopes as Scope[],
     rateLimitPerMinute: row.rate_limit_per_minute === null ? null : Number(row.rate_limit_per_minute),
     authVersion: Number(row.auth_version),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: isoTime(row.created_at),
+    updatedAt: isoTime(row.updated_at),
   }
 }
 
@@ -138,8 +143,8 @@ function toCredential(row: CredentialRow): CredentialForAuth {
     issuer: row.issuer,
     subject: row.subject,
     label: row.label,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
+    createdAt: isoTime(row.created_at),
+    revokedAt: row.revoked_at === null ? null : isoTime(row.revoked_at),
   }
 }
 
