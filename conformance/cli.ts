@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { preflight } from './lib/preflight.js'
 import { runSuite, selectChecks } from './lib/runner.js'
 import { SUITE_NAME, SUITE_VERSION } from './lib/suite-version.js'
 import { ALL_VERSIONS, checkName, type XapiVersion } from './lib/types.js'
@@ -8,7 +9,8 @@ import { writeReports } from './report/write.js'
 /**
  * The auditors' command: `hub-conformance lrs --endpoint URL --key K --secret S`. It checks any
  * xAPI endpoint, writes the reports and exits 0 when every check passed, 1 when one failed and 2
- * when the command itself was used wrongly.
+ * when the command was used wrongly or the endpoint could not be tested (unreachable, credential
+ * refused).
  */
 
 const USAGE = `Usage: ${SUITE_NAME} lrs --endpoint URL --key KEY --secret SECRET [options]
@@ -74,13 +76,18 @@ async function main(argv: string[]): Promise<number> {
   const concurrency = Number(values.concurrency)
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive whole number')
 
+  const target = { endpoint: values.endpoint, key: values.key, secret }
+  const problem = await preflight(target, selected.versions[0] ?? '2.0.0')
+  if (problem !== undefined) {
+    process.stderr.write(`${problem}\nNo check was run.\n`)
+    return 2
+  }
+
   process.stderr.write(`${SUITE_NAME} ${SUITE_VERSION}: ${selectChecks(selected).length} checks against ${values.endpoint}\n`)
   let done = 0
   const report = await runSuite({
     ...selected,
-    endpoint: values.endpoint,
-    key: values.key,
-    secret,
+    ...target,
     concurrency,
     onResult: (result) => {
       done++
