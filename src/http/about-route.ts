@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import type { Db } from '../storage/db.js'
 import { SUPPORTED_VERSIONS } from '../xapi/version.js'
-import { jsonEtag, onlyAlternateSyntax } from './activities-routes.js'
+import { documentEtag } from '../xapi/document-rules.js'
+import { onlyAlternateSyntax } from './activities-routes.js'
 
 /**
  * Extension of the About object describing the hub's own limits, so clients can size documents
@@ -31,7 +32,7 @@ export async function aboutRoute(
     },
   }
   const body = JSON.stringify(about)
-  const etag = jsonEtag(body)
+  const etag = documentEtag(Buffer.from(body))
 
   app.get('/about', { config: { xapiPublic: true } }, async (_request, reply) =>
     reply.header('ETag', etag).header('Content-Type', 'application/json; charset=utf-8').send(body),

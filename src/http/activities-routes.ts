@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requireScope } from '../auth/principal.js'
 import type { Config } from '../config.js'
@@ -6,18 +5,18 @@ import { HubError } from '../errors.js'
 import { readActivityDefinition } from '../storage/activity-store.js'
 import type { Db } from '../storage/db.js'
 import type { JsonObject } from '../xapi/agent-key.js'
-import { checkParameterNames, parseActivityId, type QueryParams } from '../xapi/document-rules.js'
+import {
+  checkParameterNames,
+  documentEtag,
+  parseActivityId,
+  type QueryParams,
+} from '../xapi/document-rules.js'
 
 /**
  * Scopes that may read learned Activity and Agent information (1.0.3 Communication §4.2): any read
  * (all/read), reading statements, which already show these objects, and defining them.
  */
 export const DEFINITION_READ_SCOPES = ['all/read', 'statements/read', 'define', 'profile'] as const
-
-/** The quoted SHA-1 of a JSON body: every GET answers with an ETag (Communication §3.1.s4.b1). */
-export function jsonEtag(body: string): string {
-  return `"${createHash('sha1').update(body).digest('hex')}"`
-}
 
 /**
  * POST on a read-only resource is only the 1.0.3 Alternate Request Syntax, which a hook of the
@@ -54,7 +53,7 @@ export async function activitiesRoutes(
 
     const body = JSON.stringify(activity)
     return reply
-      .header('ETag', jsonEtag(body))
+      .header('ETag', documentEtag(Buffer.from(body)))
       .header('Content-Type', 'application/json; charset=utf-8')
       .send(body)
   })

@@ -3,9 +3,14 @@ import { requireScope } from '../auth/principal.js'
 import type { Config } from '../config.js'
 import { recentStatementsAbout } from '../storage/agent-store.js'
 import type { Db } from '../storage/db.js'
-import { checkParameterNames, parseAgent, type QueryParams } from '../xapi/document-rules.js'
+import {
+  checkParameterNames,
+  documentEtag,
+  parseAgent,
+  type QueryParams,
+} from '../xapi/document-rules.js'
 import { buildPerson } from '../xapi/person.js'
-import { DEFINITION_READ_SCOPES, jsonEtag, onlyAlternateSyntax } from './activities-routes.js'
+import { DEFINITION_READ_SCOPES, onlyAlternateSyntax } from './activities-routes.js'
 
 /**
  * The Agents Resource (1.0.3 Communication §2.4; 2.0.0 §4.1.6.3): the Person Object combining what
@@ -26,7 +31,7 @@ export async function agentsRoutes(
     const statements = await recentStatementsAbout(opts.db, request.principal.clientId, key)
     const body = JSON.stringify(buildPerson(agent, statements))
     return reply
-      .header('ETag', jsonEtag(body))
+      .header('ETag', documentEtag(Buffer.from(body)))
       .header('Content-Type', 'application/json; charset=utf-8')
       .send(body)
   })

@@ -311,6 +311,15 @@ function preconditionFailed(pre: Preconditions): never {
   )
 }
 
+/**
+ * A conditional GET (RFC 7232 §3.1-3.2 and §4.1): a failed If-Match is a 412; an If-None-Match
+ * matching the document means the client's copy is current, which the caller answers with 304.
+ */
+export function isNotModified(pre: Preconditions, etag: string): boolean {
+  if (!preconditionsHold({ ...pre, ifNoneMatch: undefined }, etag)) preconditionFailed(pre)
+  return !preconditionsHold({ ...pre, ifMatch: undefined }, etag)
+}
+
 export interface WriteRequest extends DocumentContent {
   method: 'PUT' | 'POST'
   kind: DocumentKind
@@ -347,7 +356,7 @@ export function decideWrite(
         'again with If-Match set to its ETag',
       {
         field: 'header.If-Match',
-        rule: 'a PUT over an existing document needs If-Match or If-None-Match (Communication §3.1)',
+        rule: 'a PUT over a stored document needs If-Match or If-None-Match (Communication §3.1)',
       },
     )
   }

@@ -32,3 +32,15 @@ t.test('answers HEAD with headers only', async (t) => {
   t.equal(res.statusCode, 200)
   t.equal(res.payload, '')
 })
+
+t.test('answers GET through the 1.0.3 Alternate Request Syntax', async (t) => {
+  const hub = await startHub(t)
+  const res = await hub.app.inject({
+    method: 'POST',
+    url: '/xapi/about?method=GET',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ 'X-Experience-API-Version': '1.0.3' }).toString(),
+  })
+  t.equal(res.statusCode, 200)
+  t.same(res.json().version, ['1.0.3', '2.0.0'])
+})
