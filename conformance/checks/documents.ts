@@ -119,7 +119,7 @@ function checksFor(r: DocumentResource): Check[] {
       expectStatus(response, 400, `POST ${r.path} of text onto JSON`)
       expectEqual(jsonBody(await send(lrs, r, 'GET', q), 'GET'), { a: 1 }, 'document')
     }),
-    make('Comm 2.2', 'A single document GET SHOULD* include Last-Modified', async ({ lrs }) => {
+    make('Comm 2.2', 'A single document GET includes Last-Modified (SHOULD* in 1.0.3, MUST in 2.0.0)', async ({ lrs }) => {
       const q = doc(r)
       await put(lrs, r, q, { a: 1 })
       const response = await send(lrs, r, 'GET', q)
@@ -266,6 +266,16 @@ const stateOnly: readonly Check[] = [
       const q = doc(state)
       await put(lrs, state, { ...q, registration: uuid() }, { scoped: true })
       expectStatus(await send(lrs, state, 'GET', q), 404, 'GET of the state without the registration')
+    },
+  },
+  {
+    section: 'Comm 2.3 (2.0.0)',
+    requirement: 'State: stateId and since together MUST be rejected with 400',
+    versions: ['2.0.0'],
+    async run({ lrs }) {
+      const state = RESOURCES[0] as DocumentResource
+      const response = await send(lrs, state, 'GET', { ...doc(state), since: new Date(Date.now() - 60_000).toISOString() })
+      expectStatus(response, 400, 'GET activities/state with stateId and since')
     },
   },
   {
