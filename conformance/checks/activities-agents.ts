@@ -56,6 +56,14 @@ export const activityAgentChecks: readonly Check[] = [
     expectStatus(response, 200, 'GET agents of an unknown Agent')
     expectEqual(jsonBody<Json>(response, 'GET agents').objectType, 'Person', 'objectType')
   }),
+  check('Comm 1.1', 'HEAD on activities and agents answers like GET without a body', async ({ lrs }) => {
+    const activityResponse = await lrs.request({ method: 'HEAD', path: 'activities', query: { activityId: activityId() } })
+    expectStatus(activityResponse, 200, 'HEAD activities')
+    expectEqual(activityResponse.bytes.length, 0, 'HEAD activities body length')
+    const agentResponse = await lrs.request({ method: 'HEAD', path: 'agents', query: { agent: agent() } })
+    expectStatus(agentResponse, 200, 'HEAD agents')
+    expectEqual(agentResponse.bytes.length, 0, 'HEAD agents body length')
+  }),
   check('Comm 2.4', 'GET agents without agent MUST be rejected with 400', async ({ lrs }) => {
     expectStatus(await lrs.request({ path: 'agents' }), 400, 'GET agents without agent')
   }),

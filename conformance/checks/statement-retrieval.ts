@@ -96,6 +96,15 @@ export const statementRetrievalChecks: readonly Check[] = [
     await store(lrs, [direct, related])
     expectSameIds(await queryIds(lrs, { activity: id, related_activities: true }), [String(direct.id), String(related.id)], 'query with related_activities')
   }),
+  check('Comm 2.1.3', 'related_activities=true also matches the Object of a SubStatement', async ({ lrs }) => {
+    const id = activityId()
+    const s = statement({
+      object: { objectType: 'SubStatement', actor: agent(), verb: verb('attempted'), object: { objectType: 'Activity', id } },
+    })
+    await store(lrs, s)
+    expectSameIds(await queryIds(lrs, { activity: id }), [], 'query without related_activities')
+    expectSameIds(await queryIds(lrs, { activity: id, related_activities: true }), [String(s.id)], 'query with related_activities')
+  }),
   check('Comm 2.1.3', 'related_agents=true also matches instructors and team members', async ({ lrs }) => {
     const learner = agent()
     const direct = statement({ actor: learner })
@@ -210,6 +219,18 @@ export const statementRetrievalChecks: readonly Check[] = [
   }),
   check('Data 2.2', 'A non-boolean ascending parameter MUST be rejected with 400', async ({ lrs }) => {
     expectStatus(await lrs.request({ path: 'statements', query: { ascending: 'maybe' } }), 400, 'GET with ascending=maybe')
+  }),
+  check('Data 2.2', 'A verb parameter that is not an IRI MUST be rejected with 400', async ({ lrs }) => {
+    expectStatus(await lrs.request({ path: 'statements', query: { verb: 'not an iri' } }), 400, 'GET with verb=not an iri')
+  }),
+  check('Data 2.2', 'An activity parameter that is not an IRI MUST be rejected with 400', async ({ lrs }) => {
+    expectStatus(await lrs.request({ path: 'statements', query: { activity: 'not an iri' } }), 400, 'GET with activity=not an iri')
+  }),
+  check('Data 2.2', 'A registration parameter that is not a UUID MUST be rejected with 400', async ({ lrs }) => {
+    expectStatus(await lrs.request({ path: 'statements', query: { registration: 'not-a-uuid' } }), 400, 'GET with a malformed registration')
+  }),
+  check('Data 2.2', 'A non-boolean attachments parameter MUST be rejected with 400', async ({ lrs }) => {
+    expectStatus(await lrs.request({ path: 'statements', query: { attachments: 'sometimes' } }), 400, 'GET with attachments=sometimes')
   }),
   check('Comm 3.2', 'An unknown query parameter MUST be rejected with 400', async ({ lrs }) => {
     expectStatus(await lrs.request({ path: 'statements', query: { colour: 'blue' } }), 400, 'GET with an unknown parameter')

@@ -258,6 +258,9 @@ export const statementValidationChecks: readonly Check[] = [
   accepts('Data 2.4.4.3', 'A SubStatement is accepted as the Object', (s) => {
     s.object = subStatement()
   }),
+  rejects('Data 2.4.4.3', 'A SubStatement MUST be validated as a Statement', (s) => {
+    s.object = { ...subStatement(), actor: { objectType: 'Agent', name: 'No IFI' } }
+  }),
   rejects('Data 2.4.4.3', 'A SubStatement MUST NOT contain a SubStatement', (s) => {
     s.object = { ...subStatement(), object: subStatement() }
   }),
