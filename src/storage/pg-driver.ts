@@ -9,10 +9,26 @@ const types = {
   },
 }
 
+/**
+ * Parameterized statements are sent as named prepared statements, so each connection parses and
+ * plans a statement once instead of on every call (the hub's SQL is a fixed set of texts).
+ */
+const statementNames = new Map<string, string>()
+
+function nameOf(text: string): string {
+  let name = statementNames.get(text)
+  if (name === undefined) {
+    name = `hub_${statementNames.size}`
+    statementNames.set(text, name)
+  }
+  return name
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): Sql {
   return {
     async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = await client.query({ text, values: params as unknown[], types })
+      const name = params.length === 0 ? undefined : nameOf(text)
+      const result = await client.query({ text, values: params as unknown[], types, ...(name ? { name } : {}) })
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
     },
   }

@@ -2,7 +2,7 @@ import type { JsonObject } from '../xapi/agent-key.js'
 import { agentKey, isObject } from '../xapi/agent-key.js'
 import { mergeActivityDefinition } from '../xapi/activity-definition.js'
 import type { AttachmentPart } from '../xapi/multipart.js'
-import { sameStatement } from '../xapi/statement-equivalence.js'
+import { jsonEqual, sameStatement } from '../xapi/statement-equivalence.js'
 import { statementIndexKeys } from '../xapi/statement-index-keys.js'
 import { prepareStatement } from '../xapi/statement-prepare.js'
 import type { XapiVersion } from '../xapi/version.js'
@@ -63,6 +63,26 @@ interface Row {
 }
 
 const VOIDED_VERB = 'http://adlnet.gov/expapi/verbs/voided'
+
+/**
+ * Activity definitions this process last stored or read, so that statements repeating a known
+ * definition (nearly all of them) cost no query. Bounded; cleared when a flush rolls back, since
+ * it may then hold definitions that were never committed.
+ */
+class KnownDefinitions {
+  private readonly entries = new Map<string, JsonObject>()
+  constructor(private readonly max = 20_000) {}
+  get(iri: string): JsonObject | undefined {
+    return this.entries.get(iri)
+  }
+  set(iri: string, definition: JsonObject): void {
+    if (this.entries.size >= this.max) this.entries.clear()
+    this.entries.set(iri, definition)
+  }
+  clear(): void {
+    this.entries.clear()
+  }
+}
 /** Most statements one flush takes; bounds transaction size and parameter array lengths. */
 const MAX_FLUSH_STATEMENTS = 5000
 
@@ -72,6 +92,7 @@ export class StatementWriter {
   private flushing: Promise<void> | undefined
   private lastStoredMs = 0
   private closed = false
+  private readonly known = new KnownDefinitions()
   /** Stored time of the last committed flush (for X-Experience-API-Consistent-Through). */
   consistentThrough = new Date().toISOString()
 
@@ -167,9 +188,10 @@ export class StatementWriter {
     for (let attempt = 1; ; attempt++) {
       const outcome = new Map<Pending, HubError>()
       try {
-        await this.db.transaction((tx) => storeRows(tx, rows, outcome))
+        await this.db.transaction((tx) => storeRows(tx, rows, outcome, this.known))
         return outcome
       } catch (error) {
+        this.known.clear()
         const code = pgErrorCode(error)
         const retryable = code === PG_ERROR.deadlockDetected || code === PG_ERROR.serializationFailure
         if (!retryable || attempt >= 3) throw error
@@ -220,7 +242,9 @@ function toRow(owner: Pending, sent: JsonObject, body: JsonObject): Row {
     actorKey: agentKey(body.actor) ?? '',
     verbId,
     voids: verbId === VOIDED_VERB ? ref : null,
-    refTarget: verbId === VOIDED_VERB ? null : ref,
+    // Voiding statements too: Communication §2.1.4 returns a targeting statement for the filters
+    // its target matches, and names no exception for voiding ones.
+    refTarget: ref,
     hashes: hashes.length === 0 ? null : hashes,
   }
 }
@@ -238,7 +262,12 @@ function fail(outcome: Map<Pending, HubError>, owner: Pending, error: HubError):
 }
 
 /** Everything one flush writes, inside its transaction. Fills `outcome` with failed requests. */
-async function storeRows(tx: Sql, rows: Row[], outcome: Map<Pending, HubError>): Promise<void> {
+async function storeRows(
+  tx: Sql,
+  rows: Row[],
+  outcome: Map<Pending, HubError>,
+  known: KnownDefinitions,
+): Promise<void> {
   if (rows.length === 0) return
 
   const inserted = await insertStatements(tx, rows)
@@ -254,7 +283,7 @@ async function storeRows(tx: Sql, rows: Row[], outcome: Map<Pending, HubError>):
   await insertIndexKeys(tx, kept, inserted)
   await applyVoiding(tx, kept)
   await storeAttachments(tx, kept)
-  await learnActivities(tx, kept)
+  await learnActivities(tx, kept, known)
 }
 
 /**
@@ -335,7 +364,7 @@ async function insertIndexKeys(tx: Sql, rows: Row[], inserted: Map<string, strin
      FROM unnest($1::bigint[], $2::uuid[]) AS r (seq, target)
      JOIN statements t ON t.id = r.target
      JOIN statement_index i ON i.seq = t.seq
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT (key, seq) DO UPDATE SET direct = statement_index.direct OR excluded.direct`,
     [refs.map((r) => inserted.get(r.id)), refs.map((r) => r.refTarget)],
   )
 }
@@ -348,12 +377,18 @@ async function insertIndexKeys(tx: Sql, rows: Row[], inserted: Map<string, strin
  * nothing; the specification does not make it an error.
  */
 async function applyVoiding(tx: Sql, rows: Row[]): Promise<void> {
+  // Both lookups are index probes: targets by primary key, voiding statements by the partial
+  // index on `voids`. A flush without voiding statements still checks whether any of its ids
+  // was voided in advance, which is one probe of a small index.
   await tx.query(
     `UPDATE statements s SET voided = true
-     FROM statements v
-     WHERE v.voids = s.id AND s.voids IS NULL AND NOT s.voided
-       AND (v.id = ANY($1::uuid[]) OR s.id = ANY($1::uuid[]))`,
-    [rows.map((r) => r.id)],
+     WHERE s.voids IS NULL AND NOT s.voided
+       AND s.id IN (
+         SELECT unnest($1::uuid[])
+         UNION
+         SELECT v.voids FROM statements v WHERE v.voids = ANY($2::uuid[])
+       )`,
+    [rows.flatMap((r) => (r.voids === null ? [] : [r.voids])), rows.map((r) => r.id)],
   )
 }
 
@@ -406,24 +441,42 @@ function definedActivities(rows: Row[]): Map<string, JsonObject[]> {
  * Keeps the Activities resource current. Rows are locked and written in IRI order, so two hubs
  * flushing batches that share activities cannot deadlock on each other.
  */
-async function learnActivities(tx: Sql, rows: Row[]): Promise<void> {
+async function learnActivities(tx: Sql, rows: Row[], known: KnownDefinitions): Promise<void> {
   const found = definedActivities(rows)
+  // Skip activities whose incoming definitions add nothing to the definition last seen here.
+  for (const [iri, incoming] of found) {
+    const cached = known.get(iri)
+    if (cached === undefined) continue
+    let merged: JsonObject = cached
+    for (const definition of incoming) merged = mergeActivityDefinition(merged, definition)
+    if (jsonEqual(merged, cached)) found.delete(iri)
+  }
   if (found.size === 0) return
   const iris = [...found.keys()].sort()
   const { rows: current } = await tx.query<{ iri: string; definition: string }>(
     'SELECT iri, definition FROM activities WHERE iri = ANY($1::text[]) ORDER BY iri FOR UPDATE',
     [iris],
   )
-  const merged = new Map(current.map((row) => [row.iri, JSON.parse(row.definition) as JsonObject]))
+  const stored = new Map(current.map((row) => [row.iri, row.definition]))
+  const changed: string[] = []
+  const merged = new Map<string, JsonObject>()
   for (const iri of iris) {
-    let definition = merged.get(iri)
+    const before = stored.get(iri)
+    let definition = before === undefined ? undefined : (JSON.parse(before) as JsonObject)
     for (const incoming of found.get(iri) ?? []) definition = mergeActivityDefinition(definition, incoming)
-    if (definition !== undefined) merged.set(iri, definition)
+    if (definition === undefined) continue
+    // Most statements repeat a definition already known; rewriting it would only bloat the table.
+    if (before === undefined || !jsonEqual(JSON.parse(before) as JsonObject, definition)) {
+      changed.push(iri)
+      merged.set(iri, definition)
+    }
+    known.set(iri, definition)
   }
+  if (changed.length === 0) return
   await tx.query(
     `INSERT INTO activities (iri, definition)
      SELECT * FROM unnest($1::text[], $2::jsonb[])
      ON CONFLICT (iri) DO UPDATE SET definition = excluded.definition, updated_at = now()`,
-    [iris, iris.map((iri) => JSON.stringify(merged.get(iri)))],
+    [changed, changed.map((iri) => JSON.stringify(merged.get(iri)))],
   )
 }

@@ -44,7 +44,7 @@ function addActor(keys: KeySet, actor: unknown, direct: boolean): void {
   if (Array.isArray(actor.member)) for (const member of actor.member) addActor(keys, member, direct)
 }
 
-function addContext(keys: KeySet, context: unknown): void {
+function addContext(keys: KeySet, context: unknown, own: boolean): void {
   if (!isObject(context)) return
   addActor(keys, context.instructor, false)
   addActor(keys, context.team, false)
@@ -64,7 +64,10 @@ function addContext(keys: KeySet, context: unknown): void {
       }
     }
   }
-  if (typeof context.registration === 'string') keys.add(indexKey.registration(context.registration), true)
+  // The registration filter has no related form: only the statement's own registration counts.
+  if (own && typeof context.registration === 'string') {
+    keys.add(indexKey.registration(context.registration), true)
+  }
 }
 
 function addObject(keys: KeySet, object: unknown, direct: boolean): void {
@@ -75,7 +78,7 @@ function addObject(keys: KeySet, object: unknown, direct: boolean): void {
   else if (type === 'SubStatement') {
     addActor(keys, object.actor, false)
     addObject(keys, object.object, false)
-    addContext(keys, object.context)
+    addContext(keys, object.context, false)
   }
 }
 
@@ -85,7 +88,7 @@ export function statementIndexKeys(statement: JsonObject): IndexKey[] {
   addActor(keys, statement.actor, true)
   addObject(keys, statement.object, true)
   addActor(keys, statement.authority, false)
-  addContext(keys, statement.context)
+  addContext(keys, statement.context, true)
   const verb = statement.verb
   if (isObject(verb) && typeof verb.id === 'string') keys.add(indexKey.verb(verb.id), true)
   return keys.list()

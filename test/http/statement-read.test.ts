@@ -816,14 +816,16 @@ t.test(
       )
     }
 
-    await post(refTo(before[0]!, VOIDED, agent('admin')))
+    const [voider] = await post(refTo(before[0]!, VOIDED, agent('admin')))
     const single = await query(hub, { voidedStatementId: before[0]! })
     t.equal(single.status, 200)
     t.equal((await query(hub, { statementId: before[0]! })).status, 404)
     const after = await query(hub, { agent: ifi('dana'), ascending: 'true', limit: '0' })
     t.notOk(after.ids.includes(before[0]!), 'the voided statement has left the query')
+    // Communication §2.1.4: the voiding statement targets one of dana's, so it matches her filter.
+    t.ok(after.ids.includes(voider!), 'the voiding statement matches through its target')
     const all = await stored()
-    t.equal(after.ids.length, all.length - 2, 'every statement but the voided and the voiding one')
+    t.equal(after.ids.length, all.length - 1, 'every statement but the voided one')
   },
 )
 
