@@ -220,6 +220,8 @@ export function checkContent(document: DocumentContent): void {
   }
 }
 
+const MERGE_RULE = 'POST merges JSON objects only (xAPI Communication §2.2)'
+
 /**
  * POST to an existing document (Communication §2.2.s7-s8; 2.0.0 §4.1.6.2): both documents must be
  * application/json JSON objects, or the request is a 400 and nothing changes. Each top-level
@@ -229,15 +231,15 @@ export function mergeJsonDocuments(
   stored: DocumentContent,
   posted: DocumentContent,
 ): DocumentContent {
-  const rule = 'POST merges JSON objects only (xAPI Communication §2.2)'
   if (!isJsonType(posted.contentType))
-    badRequest('header.Content-Type', `must be application/json: ${rule}`)
+    badRequest('header.Content-Type', `must be application/json: ${MERGE_RULE}`)
   if (!isJsonType(stored.contentType))
-    badRequest('body', `the stored document is not application/json: ${rule}`)
+    badRequest('body', `the stored document is not application/json: ${MERGE_RULE}`)
   const incoming = parseJson(posted.content)
-  if (!isObject(incoming)) badRequest('body', `must be a JSON object: ${rule}`)
+  if (!isObject(incoming)) badRequest('body', `must be a JSON object: ${MERGE_RULE}`)
   const existing = parseJson(stored.content)
-  if (!isObject(existing)) badRequest('body', `the stored document is not a JSON object: ${rule}`)
+  if (!isObject(existing))
+    badRequest('body', `the stored document is not a JSON object: ${MERGE_RULE}`)
   const merged: JsonObject = { ...existing }
   // A plain assignment would let a posted "__proto__" property change the prototype instead.
   for (const [name, value] of Object.entries(incoming)) {
@@ -362,6 +364,12 @@ export function decideWrite(
   }
 
   const posted: DocumentContent = { contentType: request.contentType, content: request.content }
+  // POST manipulates "sets of variables" (Communication §2.2.s7): posted JSON must be an object
+  // even when nothing is stored yet, as it could never be merged later.
+  if (request.method === 'POST' && isJsonType(posted.contentType)) {
+    if (!isObject(parseJson(posted.content)))
+      badRequest('body', `must be a JSON object: ${MERGE_RULE}`)
+  }
   const next =
     request.method === 'POST' && current !== undefined
       ? mergeJsonDocuments(current, posted)

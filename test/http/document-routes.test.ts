@@ -211,6 +211,15 @@ for (const r of RESOURCES) {
       },
     )
 
+    t.test('POST of JSON that is not an object is a 400 even when nothing is stored', async (t) => {
+      for (const body of ['[1,2,3]', '42', '"text"']) {
+        const res = await hub.xapi({ method: 'POST', url: r.url, query: one(r, 'never'), body })
+        t.equal(res.statusCode, 400, body)
+        t.equal(res.json().error.field, 'body')
+      }
+      t.equal((await hub.xapi({ url: r.url, query: one(r, 'never') })).statusCode, 404)
+    })
+
     t.test('POST creates a document of any type when none exists', async (t) => {
       const res = await hub.xapi({
         method: 'POST',
