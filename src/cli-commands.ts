@@ -24,7 +24,8 @@ Platforms
 Credentials
   credentials list <platform>
   credentials issue <platform> [--kind basic] [--label <text>]
-  credentials issue <platform> --kind private_key_jwt (--jwk-file <public.jwk.json> | --jwks-url <url>)
+  credentials issue <platform> --kind private_key_jwt
+                    (--jwk-file <public.jwk.json> | --jwks-url <url>)
   credentials issue <platform> --kind external --issuer <iss> --subject <sub>
   credentials rotate <platform> <credential id>
   credentials revoke <platform> (<credential id> | --all)
@@ -70,7 +71,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values']
 
 function need(value: string | undefined, what: string): string {
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`)
@@ -86,7 +89,8 @@ function scopes(text: string): string[] {
 
 function rateLimit(text: string): number | null {
   if (text === 'default') return null
-  if (!/^\d+$/.test(text)) throw new UsageError('the rate limit must be a whole number or "default"')
+  if (!/^\d+$/.test(text))
+    throw new UsageError('the rate limit must be a whole number or "default"')
   return Number(text)
 }
 
@@ -100,7 +104,12 @@ async function credentialBody(values: Values): Promise<Record<string, unknown>> 
     return { kind, publicJwk: JSON.parse(await readFile(file, 'utf8')) as unknown, ...label }
   }
   if (kind === 'external') {
-    return { kind, issuer: need(values.issuer, '--issuer'), subject: need(values.subject, '--subject'), ...label }
+    return {
+      kind,
+      issuer: need(values.issuer, '--issuer'),
+      subject: need(values.subject, '--subject'),
+      ...label,
+    }
   }
   throw new UsageError('--kind must be basic, private_key_jwt or external')
 }
@@ -109,6 +118,7 @@ async function credentialBody(values: Values): Promise<Record<string, unknown>> 
 async function toCall(positionals: string[], values: Values): Promise<Call> {
   const [group, action, first, second] = positionals
   const id = () => encodeURIComponent(need(first, 'the platform id'))
+  const credential = (what: string) => encodeURIComponent(need(second, what))
   switch (`${group ?? ''} ${action ?? ''}`) {
     case 'platforms list':
       return { method: 'GET', path: '/platforms' }
@@ -124,11 +134,17 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
           scopes: scopes(values.scopes ?? 'statements/write,statements/read/mine,state,profile'),
           ...(values.contact === undefined ? {} : { contact: values.contact }),
           ...(values['home-page'] === undefined ? {} : { homePage: values['home-page'] }),
-          ...(values['rate-limit'] === undefined ? {} : { rateLimitPerMinute: rateLimit(values['rate-limit']) }),
+          ...(values['rate-limit'] === undefined
+            ? {}
+            : { rateLimitPerMinute: rateLimit(values['rate-limit']) }),
         },
       }
     case 'platforms set-scopes':
-      return { method: 'PATCH', path: `/platforms/${id()}`, body: { scopes: scopes(need(second, 'the scopes')) } }
+      return {
+        method: 'PATCH',
+        path: `/platforms/${id()}`,
+        body: { scopes: scopes(need(second, 'the scopes')) },
+      }
     case 'platforms set-rate-limit':
       return {
         method: 'PATCH',
@@ -144,17 +160,21 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
     case 'credentials list':
       return { method: 'GET', path: `/platforms/${id()}/credentials` }
     case 'credentials issue':
-      return { method: 'POST', path: `/platforms/${id()}/credentials`, body: await credentialBody(values) }
+      return {
+        method: 'POST',
+        path: `/platforms/${id()}/credentials`,
+        body: await credentialBody(values),
+      }
     case 'credentials rotate':
       return {
         method: 'POST',
-        path: `/platforms/${id()}/credentials/${encodeURIComponent(need(second, 'the credential id'))}/rotate`,
+        path: `/platforms/${id()}/credentials/${credential('the credential id')}/rotate`,
       }
     case 'credentials revoke':
       if (values.all === true) return { method: 'DELETE', path: `/platforms/${id()}/credentials` }
       return {
         method: 'DELETE',
-        path: `/platforms/${id()}/credentials/${encodeURIComponent(need(second, 'the credential id or --all'))}`,
+        path: `/platforms/${id()}/credentials/${credential('the credential id or --all')}`,
       }
     case 'keys list':
       return { method: 'GET', path: '/keys' }
@@ -184,7 +204,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const key = values.key ?? io.settings.key
   const secret = values.secret ?? io.settings.secret
   if (key === undefined || secret === undefined) {
-    io.err('an admin credential is required: --key and --secret, or HUB_ADMIN_KEY and HUB_ADMIN_SECRET\n')
+    io.err(
+      'an admin credential is required: --key and --secret, ' +
+        'or HUB_ADMIN_KEY and HUB_ADMIN_SECRET\n',
+    )
     return 2
   }
   const base = (values.url ?? io.settings.url).replace(/\/+$/, '')
@@ -201,6 +224,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`hub answered ${response.status}: ${text}\n`)
     return 1
   }
-  io.out(text === '' ? `done (${response.status})\n` : `${JSON.stringify(JSON.parse(text), null, 2)}\n`)
+  io.out(
+    text === '' ? `done (${response.status})\n` : `${JSON.stringify(JSON.parse(text), null, 2)}\n`,
+  )
   return 0
 }

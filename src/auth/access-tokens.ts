@@ -36,7 +36,11 @@ export async function issueAccessToken(
   claims: AccessTokenClaims & { clientId: string },
 ): Promise<IssuedToken> {
   const { kid, alg, key } = await keyRing.current()
-  const token = await new SignJWT({ scope: claims.scopes.join(' '), client_id: claims.clientId, cid: claims.credentialId })
+  const token = await new SignJWT({
+    scope: claims.scopes.join(' '),
+    client_id: claims.clientId,
+    cid: claims.credentialId,
+  })
     .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
     .setIssuer(config.tokenIssuer)
     .setAudience(accessTokenAudience(config))
@@ -53,7 +57,11 @@ export async function issueAccessToken(
  * Verifies one of the hub's access tokens: signature by a usable hub key, only the hub's
  * algorithms (so `alg: none` and HMAC confusion are refused), issuer, audience, type, and times.
  */
-export async function verifyAccessToken(keyRing: KeyRing, config: Config, token: string): Promise<AccessTokenClaims> {
+export async function verifyAccessToken(
+  keyRing: KeyRing,
+  config: Config,
+  token: string,
+): Promise<AccessTokenClaims> {
   let payload
   try {
     ;({ payload } = await jwtVerify(token, (header) => keyRing.verificationKey(header), {
@@ -66,7 +74,11 @@ export async function verifyAccessToken(keyRing: KeyRing, config: Config, token:
   } catch (error) {
     throw fromJoseError(error, 'the access token')
   }
-  if (typeof payload.sub !== 'string' || typeof payload.cid !== 'string' || typeof payload.scope !== 'string') {
+  if (
+    typeof payload.sub !== 'string' ||
+    typeof payload.cid !== 'string' ||
+    typeof payload.scope !== 'string'
+  ) {
     throw unauthorized('the access token lacks sub, cid or scope', 'requires a hub access token')
   }
   const scopes = payload.scope.split(' ').filter((scope): scope is Scope => KNOWN_SCOPES.has(scope))

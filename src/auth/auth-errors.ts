@@ -19,12 +19,19 @@ export function unauthorized(message: string, rule = 'requires a valid credentia
  */
 export function fromJoseError(error: unknown, what: string): unknown {
   if (error instanceof HubError) return error
-  if (error instanceof errors.JWTExpired) return unauthorized(`${what} has expired`, 'exp must be in the future')
+  if (error instanceof errors.JWTExpired)
+    return unauthorized(`${what} has expired`, 'exp must be in the future')
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return unauthorized(`${what} is refused: ${error.message}`, `claim ${error.claim} ${error.reason}`)
+    return unauthorized(
+      `${what} is refused: ${error.message}`,
+      `claim ${error.claim} ${error.reason}`,
+    )
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return unauthorized(`${what} uses an algorithm the hub does not accept`, 'alg must be an accepted algorithm')
+    return unauthorized(
+      `${what} uses an algorithm the hub does not accept`,
+      'alg must be an accepted algorithm',
+    )
   }
   if (error instanceof errors.JWKSTimeout) {
     return new HubError('unavailable', `the key set to verify ${what} did not answer in time`, {

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.js'
 import type { Db } from '../storage/db.js'
-import { replaceSecretHash, selectCredentialByKey, selectPlatform } from '../storage/platform-store.js'
+import {
+  replaceSecretHash,
+  selectCredentialByKey,
+  selectPlatform,
+} from '../storage/platform-store.js'
 import type { PlatformRegistry } from './platform-registry.js'
 import { hashSecret, verifySecret } from './secret-hash.js'
 
@@ -28,8 +32,13 @@ export interface BootstrapResult {
 }
 
 async function legacyCredential(db: Db): Promise<{ key: string; hash: string } | undefined> {
-  const { rows } = await db.query<{ value: string }>('SELECT value FROM hub_settings WHERE key = $1', [LEGACY_SETTING])
-  return rows[0] === undefined ? undefined : (JSON.parse(rows[0].value) as { key: string; hash: string })
+  const { rows } = await db.query<{ value: string }>(
+    'SELECT value FROM hub_settings WHERE key = $1',
+    [LEGACY_SETTING],
+  )
+  return rows[0] === undefined
+    ? undefined
+    : (JSON.parse(rows[0].value) as { key: string; hash: string })
 }
 
 /** Ensures the bootstrap admin platform and its credential exist. */
@@ -40,13 +49,19 @@ export async function setUpBootstrapPlatform(
 ): Promise<BootstrapResult> {
   const existing = await selectPlatform(db, BOOTSTRAP_PLATFORM_ID)
   if (existing === undefined) {
-    await registry.register({ id: BOOTSTRAP_PLATFORM_ID, name: 'Hub administration', scopes: ['all', 'admin'] })
+    await registry.register({
+      id: BOOTSTRAP_PLATFORM_ID,
+      name: 'Hub administration',
+      scopes: ['all', 'admin'],
+    })
   }
 
   if (config.basicKey !== undefined && config.basicSecret !== undefined) {
     const credential = await selectCredentialByKey(db, config.basicKey)
     if (credential === undefined) {
-      const revoked = await db.query('SELECT 1 FROM platform_credentials WHERE key = $1', [config.basicKey])
+      const revoked = await db.query('SELECT 1 FROM platform_credentials WHERE key = $1', [
+        config.basicKey,
+      ])
       if (revoked.rows.length === 0) {
         await registry.issueCredential(BOOTSTRAP_PLATFORM_ID, {
           kind: 'basic',
@@ -55,7 +70,10 @@ export async function setUpBootstrapPlatform(
           label: 'bootstrap (LRS_BASIC_KEY)',
         })
       }
-    } else if (credential.secretHash === null || !(await verifySecret(config.basicSecret, credential.secretHash))) {
+    } else if (
+      credential.secretHash === null ||
+      !(await verifySecret(config.basicSecret, credential.secretHash))
+    ) {
       await replaceSecretHash(db, credential.id, await hashSecret(config.basicSecret))
     }
     return { key: config.basicKey, generatedSecret: undefined }
@@ -63,7 +81,8 @@ export async function setUpBootstrapPlatform(
 
   if (existing !== undefined) {
     const { rows } = await db.query<{ key: string }>(
-      `SELECT key FROM platform_credentials WHERE platform_id = $1 AND kind = 'basic' ORDER BY created_at LIMIT 1`,
+      `SELECT key FROM platform_credentials WHERE platform_id = $1 AND kind = 'basic'
+       ORDER BY created_at LIMIT 1`,
       [BOOTSTRAP_PLATFORM_ID],
     )
     return { key: rows[0]?.key ?? '(none)', generatedSecret: undefined }
@@ -81,6 +100,9 @@ export async function setUpBootstrapPlatform(
     return { key: legacy.key, generatedSecret: undefined }
   }
 
-  const issued = await registry.issueCredential(BOOTSTRAP_PLATFORM_ID, { kind: 'basic', label: 'bootstrap (generated)' })
+  const issued = await registry.issueCredential(BOOTSTRAP_PLATFORM_ID, {
+    kind: 'basic',
+    label: 'bootstrap (generated)',
+  })
   return { key: issued.credential.key ?? '', generatedSecret: issued.secret }
 }

@@ -33,13 +33,18 @@ export function assertionAudiences(config: Config): string[] {
   return [...new Set(audiences)]
 }
 
-export function createClientAssertions(db: Db, config: Config, keySets: RemoteKeySets): ClientAssertions {
+export function createClientAssertions(
+  db: Db,
+  config: Config,
+  keySets: RemoteKeySets,
+): ClientAssertions {
   const seen = new Map<string, number>()
 
   function remember(id: string, exp: number): void {
     const now = Date.now() / 1000
     if (seen.size > 10_000) for (const [key, until] of seen) if (until < now) seen.delete(key)
-    if (seen.has(id)) throw unauthorized('the client assertion was already used', 'jti must not be replayed')
+    if (seen.has(id))
+      throw unauthorized('the client assertion was already used', 'jti must not be replayed')
     seen.set(id, exp + CLOCK_TOLERANCE_S)
   }
 
@@ -50,11 +55,17 @@ export function createClientAssertions(db: Db, config: Config, keySets: RemoteKe
         const { sub } = decodeJwt(assertion)
         claimed = typeof sub === 'string' ? sub : undefined
       } catch {
-        throw unauthorized('the client assertion is not a JWT', 'client_assertion must be a signed JWT')
+        throw unauthorized(
+          'the client assertion is not a JWT',
+          'client_assertion must be a signed JWT',
+        )
       }
       if (claimed === undefined) throw unauthorized('the client assertion lacks sub')
       if (clientId !== undefined && clientId !== claimed) {
-        throw unauthorized('client_id and the client assertion subject differ', 'sub must equal client_id')
+        throw unauthorized(
+          'client_id and the client assertion subject differ',
+          'sub must equal client_id',
+        )
       }
 
       const credential = await selectCredentialByKey(db, claimed)
@@ -75,14 +86,21 @@ export function createClientAssertions(db: Db, config: Config, keySets: RemoteKe
           const jwk = credential.publicJwk as JWK
           ;({ payload } = await jwtVerify(assertion, await importJWK(jwk, jwk.alg), options))
         } else {
-          ;({ payload } = await jwtVerify(assertion, keySets.get(credential.jwksUrl ?? ''), options))
+          ;({ payload } = await jwtVerify(
+            assertion,
+            keySets.get(credential.jwksUrl ?? ''),
+            options,
+          ))
         }
       } catch (error) {
         throw fromJoseError(error, 'the client assertion')
       }
       const exp = payload.exp ?? 0
       if (exp > Date.now() / 1000 + MAX_LIFETIME_S + CLOCK_TOLERANCE_S) {
-        throw unauthorized('the client assertion lives too long', `exp must be within ${MAX_LIFETIME_S} s`)
+        throw unauthorized(
+          'the client assertion lives too long',
+          `exp must be within ${MAX_LIFETIME_S} s`,
+        )
       }
       remember(`${claimed} ${String(payload.jti)}`, exp)
       return credential

@@ -22,7 +22,11 @@ export interface HubAuth {
  * Opens the signing keys (generating the first one), ensures the bootstrap admin platform, and
  * wires the authenticator. `remoteKeySets` tunes how remote JWKS are cached (tests shorten it).
  */
-export async function setUpAuth(db: Db, config: Config, remoteKeySets: RemoteKeySetOptions = {}): Promise<HubAuth> {
+export async function setUpAuth(
+  db: Db,
+  config: Config,
+  remoteKeySets: RemoteKeySetOptions = {},
+): Promise<HubAuth> {
   const registry = createPlatformRegistry(db, config)
   const bootstrap = await setUpBootstrapPlatform(db, config, registry)
   const keyRing = await openKeyRing(db, config)

@@ -80,7 +80,10 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
   async function access(credentialId: string, platformId: string): Promise<PlatformAccess> {
     const version = await liveAuthVersion(db, credentialId)
     if (version === undefined) {
-      throw unauthorized('the credential is revoked or its platform suspended or removed', 'requires a live credential')
+      throw unauthorized(
+        'the credential is revoked or its platform suspended or removed',
+        'requires a live credential',
+      )
     }
     const known = platforms.get(platformId)
     if (known !== undefined && known.version === version) return known
@@ -89,14 +92,22 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
     if (platform === undefined) throw unauthorized('the platform of this credential was removed')
     const fresh: PlatformAccess = {
       version: platform.authVersion,
-      principal: { clientId: platform.id, scopes: new Set(platform.scopes), authority: platform.authority },
+      principal: {
+        clientId: platform.id,
+        scopes: new Set(platform.scopes),
+        authority: platform.authority,
+      },
       perMinute: platform.rateLimitPerMinute ?? config.rateLimitPerMinute,
     }
     platforms.set(platformId, fresh)
     return fresh
   }
 
-  async function admit(credentialId: string, platformId: string, narrowTo?: readonly string[]): Promise<Principal> {
+  async function admit(
+    credentialId: string,
+    platformId: string,
+    narrowTo?: readonly string[],
+  ): Promise<Principal> {
     const { principal, perMinute } = await access(credentialId, platformId)
     rateLimiter.take(platformId, perMinute)
     if (narrowTo === undefined) return principal
@@ -113,21 +124,28 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
       credential.kind === 'basic' &&
       credential.secretHash !== null &&
       (await verifySecret(secret, credential.secretHash))
-    if (!ok) throw unauthorized('unknown key or wrong secret', 'requires a valid HTTP Basic credential')
+    if (!ok)
+      throw unauthorized('unknown key or wrong secret', 'requires a valid HTTP Basic credential')
     return credential
   }
 
   async function basic(authorization: string): Promise<Principal> {
     const id = digest(authorization)
     const known = verified.get(id)
-    if (known !== undefined && known.until > Date.now()) return admit(known.credentialId, known.platformId)
+    if (known !== undefined && known.until > Date.now())
+      return admit(known.credentialId, known.platformId)
 
     const parsed = parseBasic(authorization)
-    if (parsed === undefined) throw unauthorized('the Authorization header is not a valid HTTP Basic credential')
+    if (parsed === undefined)
+      throw unauthorized('the Authorization header is not a valid HTTP Basic credential')
     const credential = await checkSecret(parsed.key, parsed.secret)
     const principal = await admit(credential.id, credential.platformId)
     if (verified.size >= VERIFIED_MAX) verified.clear()
-    verified.set(id, { credentialId: credential.id, platformId: credential.platformId, until: Date.now() + VERIFIED_TTL_MS })
+    verified.set(id, {
+      credentialId: credential.id,
+      platformId: credential.platformId,
+      until: Date.now() + VERIFIED_TTL_MS,
+    })
     return principal
   }
 
@@ -138,12 +156,18 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
     }
     const issuer = trustedIssuers.find(token)
     if (issuer === undefined) {
-      throw unauthorized('the bearer token is not from the hub or a trusted issuer', 'iss must be a trusted issuer')
+      throw unauthorized(
+        'the bearer token is not from the hub or a trusted issuer',
+        'iss must be a trusted issuer',
+      )
     }
     const identity = await trustedIssuers.verify(token, issuer)
     const credential = await selectExternalCredential(db, identity.issuer, identity.subject)
     if (credential === undefined) {
-      throw unauthorized('this identity is not registered for any platform', 'sub must be registered')
+      throw unauthorized(
+        'this identity is not registered for any platform',
+        'sub must be registered',
+      )
     }
     return admit(credential.id, credential.platformId, identity.scopes)
   }

@@ -30,7 +30,11 @@ import { hashSecret } from './secret-hash.js'
 
 export const PLATFORM_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
 const ALL_SCOPES: readonly Scope[] = [...XAPI_SCOPES, 'admin']
-const PUBLIC_KEY_ALGS: Record<string, string> = { 'EC P-256': 'ES256', 'EC P-384': 'ES384', 'OKP Ed25519': 'EdDSA' }
+const PUBLIC_KEY_ALGS: Record<string, string> = {
+  'EC P-256': 'ES256',
+  'EC P-384': 'ES384',
+  'OKP Ed25519': 'EdDSA',
+}
 
 export interface RegisterPlatform {
   id: string
@@ -77,7 +81,9 @@ function checkAuthority(value: unknown): Record<string, unknown> {
   if (!isObject(value) || (value.objectType !== undefined && value.objectType !== 'Agent')) {
     badRequest('authority', 'must be an Agent (xAPI Data §2.4.9)')
   }
-  const ifis = ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter((name) => value[name] !== undefined)
+  const ifis = ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter(
+    (name) => value[name] !== undefined,
+  )
   if (ifis.length !== 1 || agentKey(value) === undefined) {
     badRequest('authority', 'must be identified by exactly one IFI (xAPI Data §2.4.2.1)')
   }
@@ -97,10 +103,13 @@ function checkUrl(field: string, value: string): string {
 /** A public JWK with the algorithm it verifies stated, so `alg` is never taken from a token. */
 function checkPublicJwk(value: unknown): Record<string, unknown> {
   if (!isObject(value)) return badRequest('publicJwk', 'must be a JSON Web Key')
-  if (value.d !== undefined) badRequest('publicJwk', 'must be a public key: never send the private part')
-  const alg = value.kty === 'RSA' ? 'RS256' : PUBLIC_KEY_ALGS[`${String(value.kty)} ${String(value.crv)}`]
+  if (value.d !== undefined)
+    badRequest('publicJwk', 'must be a public key: never send the private part')
+  const alg =
+    value.kty === 'RSA' ? 'RS256' : PUBLIC_KEY_ALGS[`${String(value.kty)} ${String(value.crv)}`]
   if (alg === undefined) badRequest('publicJwk', 'must be an EC P-256/P-384, Ed25519 or RSA key')
-  if (value.alg !== undefined && typeof value.alg !== 'string') badRequest('publicJwk.alg', 'must be a string')
+  if (value.alg !== undefined && typeof value.alg !== 'string')
+    badRequest('publicJwk.alg', 'must be a string')
   return { ...value, alg: value.alg ?? alg }
 }
 
@@ -127,7 +136,11 @@ export interface PlatformRegistry {
 }
 
 export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry {
-  function defaultAuthority(id: string, name: string, homePage: string | null): Record<string, unknown> {
+  function defaultAuthority(
+    id: string,
+    name: string,
+    homePage: string | null,
+  ): Record<string, unknown> {
     const home = homePage ?? config.publicUrl ?? `http://localhost:${config.port}`
     return { objectType: 'Agent', name, account: { homePage: home, name: id } }
   }
@@ -136,15 +149,32 @@ export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry
     return (await selectPlatform(db, id)) ?? notFound(`platform ${id}`)
   }
 
-  async function credentialRow(input: IssueCredential, platformId: string): Promise<{ row: NewCredential; secret?: string }> {
+  async function credentialRow(
+    input: IssueCredential,
+    platformId: string,
+  ): Promise<{ row: NewCredential; secret?: string }> {
     const base = { id: randomUUID(), platformId, label: input.label ?? null }
-    const none = { key: null, secretHash: null, publicJwk: null, jwksUrl: null, issuer: null, subject: null }
+    const none = {
+      key: null,
+      secretHash: null,
+      publicJwk: null,
+      jwksUrl: null,
+      issuer: null,
+      subject: null,
+    }
     if (input.kind === 'basic') {
       const key = input.key ?? generatedKey(platformId)
-      if (key.includes(':') || key === '') badRequest('key', 'must be non-empty and must not contain ":"')
+      if (key.includes(':') || key === '')
+        badRequest('key', 'must be non-empty and must not contain ":"')
       const secret = input.secret ?? randomBytes(32).toString('base64url')
       if (secret.length < 12) badRequest('secret', 'must be at least 12 characters long')
-      const row = { ...base, ...none, kind: 'basic' as const, key, secretHash: await hashSecret(secret) }
+      const row = {
+        ...base,
+        ...none,
+        kind: 'basic' as const,
+        key,
+        secretHash: await hashSecret(secret),
+      }
       return input.secret === undefined ? { row, secret } : { row }
     }
     if (input.kind === 'private_key_jwt') {
@@ -160,10 +190,15 @@ export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry
       badRequest('issuer', 'must be one of the trusted issuers configured in TRUSTED_ISSUERS')
     }
     if (input.subject === '') badRequest('subject', 'must not be empty')
-    return { row: { ...base, ...none, kind: 'external', issuer: input.issuer, subject: input.subject } }
+    return {
+      row: { ...base, ...none, kind: 'external', issuer: input.issuer, subject: input.subject },
+    }
   }
 
-  async function issueCredential(platformId: string, input: IssueCredential): Promise<IssuedCredential> {
+  async function issueCredential(
+    platformId: string,
+    input: IssueCredential,
+  ): Promise<IssuedCredential> {
     await get(platformId)
     const { row, secret } = await credentialRow(input, platformId)
     const credential = await insertCredential(db, row)
@@ -172,7 +207,8 @@ export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry
 
   return {
     async register(input) {
-      if (!PLATFORM_ID_PATTERN.test(input.id)) badRequest('id', `must match ${PLATFORM_ID_PATTERN.source}`)
+      if (!PLATFORM_ID_PATTERN.test(input.id))
+        badRequest('id', `must match ${PLATFORM_ID_PATTERN.source}`)
       const homePage = input.homePage == null ? null : checkUrl('homePage', input.homePage)
       return insertPlatform(db, {
         id: input.id,
@@ -181,7 +217,9 @@ export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry
         homePage,
         scopes: checkScopes('scopes', input.scopes),
         authority:
-          input.authority === undefined ? defaultAuthority(input.id, input.name, homePage) : checkAuthority(input.authority),
+          input.authority === undefined
+            ? defaultAuthority(input.id, input.name, homePage)
+            : checkAuthority(input.authority),
         rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       })
     },
@@ -199,7 +237,8 @@ export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry
       if (changes.status !== undefined) checked.status = changes.status
       if (changes.scopes !== undefined) checked.scopes = checkScopes('scopes', changes.scopes)
       if (changes.authority !== undefined) checked.authority = checkAuthority(changes.authority)
-      if (changes.rateLimitPerMinute !== undefined) checked.rateLimitPerMinute = changes.rateLimitPerMinute
+      if (changes.rateLimitPerMinute !== undefined)
+        checked.rateLimitPerMinute = changes.rateLimitPerMinute
       return (await updatePlatform(db, id, checked)) ?? notFound(`platform ${id}`)
     },
 
@@ -214,13 +253,22 @@ export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry
     },
 
     async rotateCredential(platformId, credentialId) {
-      const old = (await selectCredential(db, platformId, credentialId)) ?? notFound(`credential ${credentialId}`)
-      if (old.revokedAt !== null) throw new HubError('conflict', 'a revoked credential cannot be rotated')
+      const old =
+        (await selectCredential(db, platformId, credentialId)) ??
+        notFound(`credential ${credentialId}`)
+      if (old.revokedAt !== null)
+        throw new HubError('conflict', 'a revoked credential cannot be rotated')
       if (old.kind !== 'basic') {
-        badRequest('kind', 'only Basic secrets rotate here: register the new key, then revoke the old credential')
+        badRequest(
+          'kind',
+          'only Basic secrets rotate here: register the new key, then revoke the old credential',
+        )
       }
       const label = old.label ?? undefined
-      const issued = await issueCredential(platformId, label === undefined ? { kind: 'basic' } : { kind: 'basic', label })
+      const issued = await issueCredential(
+        platformId,
+        label === undefined ? { kind: 'basic' } : { kind: 'basic', label },
+      )
       await revokeCredentials(db, platformId, old.id)
       return issued
     },
@@ -228,7 +276,9 @@ export function createPlatformRegistry(db: Db, config: Config): PlatformRegistry
     async revoke(platformId, credentialId) {
       await get(platformId)
       if (credentialId !== undefined) {
-        const credential = (await selectCredential(db, platformId, credentialId)) ?? notFound(`credential ${credentialId}`)
+        const credential =
+          (await selectCredential(db, platformId, credentialId)) ??
+          notFound(`credential ${credentialId}`)
         if (credential.revokedAt !== null) return 0
       }
       return revokeCredentials(db, platformId, credentialId)

@@ -41,10 +41,14 @@ export function createRateLimiter(now: () => number = Date.now): RateLimiter {
         return
       }
       const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000))
-      throw new HubError('too_many_requests', `rate limit of ${perMinute} requests per minute reached`, {
-        rule: `at most ${perMinute} requests per minute for this platform`,
-        headers: { 'Retry-After': String(retryAfter) },
-      })
+      throw new HubError(
+        'too_many_requests',
+        `rate limit of ${perMinute} requests per minute reached`,
+        {
+          rule: `at most ${perMinute} requests per minute for this platform`,
+          headers: { 'Retry-After': String(retryAfter) },
+        },
+      )
     },
   }
 }

@@ -10,7 +10,11 @@ import {
 import type { Config } from '../config.js'
 import { HubError } from '../errors.js'
 import type { Db } from '../storage/db.js'
-import { insertCurrentKey, selectUsableKeys, type StoredSigningKey } from '../storage/signing-key-store.js'
+import {
+  insertCurrentKey,
+  selectUsableKeys,
+  type StoredSigningKey,
+} from '../storage/signing-key-store.js'
 
 /**
  * The hub's own token-signing keys. The current key signs; keys retired by a rotation keep
@@ -63,10 +67,17 @@ async function describe(
 }
 
 /** The configured SIGNING_KEY as a stored key: ES256 for EC P-256, EdDSA for Ed25519. */
-async function fromConfig(jwk: Record<string, unknown>): Promise<Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>> {
+async function fromConfig(
+  jwk: Record<string, unknown>,
+): Promise<Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>> {
   const alg: SigningAlg | undefined =
-    jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : undefined
-  if (alg === undefined) throw new Error('SIGNING_KEY must be an EC P-256 or an Ed25519 private JWK')
+    jwk.kty === 'EC' && jwk.crv === 'P-256'
+      ? 'ES256'
+      : jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
+        ? 'EdDSA'
+        : undefined
+  if (alg === undefined)
+    throw new Error('SIGNING_KEY must be an EC P-256 or an Ed25519 private JWK')
   const publicJwk = Object.fromEntries(Object.entries(jwk).filter(([name]) => name !== 'd'))
   return describe(jwk as JWK, publicJwk as JWK, alg)
 }
@@ -119,7 +130,8 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
   }
 
   await load()
-  const configured = config.signingKey === undefined ? undefined : await fromConfig(config.signingKey)
+  const configured =
+    config.signingKey === undefined ? undefined : await fromConfig(config.signingKey)
   const current = [...keys.values()].find((key) => key.retiredAt === null)
   if (configured !== undefined && current?.kid !== configured.kid) await install(configured)
   else if (configured === undefined && current === undefined) await install(await generate())
@@ -133,7 +145,8 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
     },
 
     async verificationKey(header) {
-      if (typeof header.kid !== 'string') throw unknownKey('the token header must name its key (kid)')
+      if (typeof header.kid !== 'string')
+        throw unknownKey('the token header must name its key (kid)')
       let key = keys.get(header.kid)
       if (key === undefined && Date.now() - unknownKidAt > UNKNOWN_KID_RELOAD_MS) {
         unknownKidAt = Date.now()

@@ -36,7 +36,10 @@ export function claimedIssuer(token: string): string | undefined {
   }
 }
 
-export function createTrustedIssuers(issuers: readonly TrustedIssuer[], keySets: RemoteKeySets): TrustedIssuers {
+export function createTrustedIssuers(
+  issuers: readonly TrustedIssuer[],
+  keySets: RemoteKeySets,
+): TrustedIssuers {
   const byIssuer = new Map(issuers.map((issuer) => [issuer.issuer, issuer]))
   return {
     find(token) {
@@ -57,7 +60,8 @@ export function createTrustedIssuers(issuers: readonly TrustedIssuer[], keySets:
       } catch (error) {
         throw fromJoseError(error, 'the identity provider token')
       }
-      if (typeof payload.sub !== 'string') throw unauthorized('the identity provider token lacks sub')
+      if (typeof payload.sub !== 'string')
+        throw unauthorized('the identity provider token lacks sub')
       const scope = payload.scope
       return {
         issuer: issuer.issuer,

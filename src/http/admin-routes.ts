@@ -1,6 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { HubAuth } from '../auth/hub-auth.js'
-import type { IssueCredential, RegisterPlatform, UpdatePlatform } from '../auth/platform-registry.js'
+import type {
+  IssueCredential,
+  RegisterPlatform,
+  UpdatePlatform,
+} from '../auth/platform-registry.js'
 import { requireScope, XAPI_SCOPES, type Principal } from '../auth/principal.js'
 import { HubError } from '../errors.js'
 
@@ -69,14 +73,21 @@ type Params = { id: string; credentialId?: string }
 
 function requireOtherPlatform(principal: Principal, id: string, action: string): void {
   if (principal.clientId === id) {
-    throw new HubError('conflict', `an administrator cannot ${action} the platform it authenticates as`, {
-      field: 'id',
-      rule: 'use another admin credential, so the hub keeps an administrator',
-    })
+    throw new HubError(
+      'conflict',
+      `an administrator cannot ${action} the platform it authenticates as`,
+      {
+        field: 'id',
+        rule: 'use another admin credential, so the hub keeps an administrator',
+      },
+    )
   }
 }
 
-export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
+export async function adminRoutes(
+  app: FastifyInstance,
+  options: AdminRoutesOptions,
+): Promise<void> {
   const { registry, keyRing, authenticator } = options.auth
   app.decorateRequest('principal', null as unknown as Principal)
 
@@ -89,7 +100,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
 
   app.post('/platforms', { schema: REGISTER_SCHEMA }, async (request, reply) => {
     const platform = await registry.register(request.body as RegisterPlatform)
-    request.log.info({ platform: platform.id, by: request.principal.clientId }, 'platform registered')
+    request.log.info(
+      { platform: platform.id, by: request.principal.clientId },
+      'platform registered',
+    )
     return reply.code(201).send(platform)
   })
 
@@ -102,7 +116,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     const changes = request.body as UpdatePlatform
     if (changes.status === 'suspended') requireOtherPlatform(request.principal, id, 'suspend')
     const platform = await registry.update(id, changes)
-    request.log.info({ platform: id, by: request.principal.clientId, changes: Object.keys(changes) }, 'platform changed')
+    request.log.info(
+      { platform: id, by: request.principal.clientId, changes: Object.keys(changes) },
+      'platform changed',
+    )
     return platform
   })
 
@@ -121,30 +138,48 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   app.post('/platforms/:id/credentials', { schema: CREDENTIAL_SCHEMA }, async (request, reply) => {
     const { id } = request.params as Params
     const issued = await registry.issueCredential(id, request.body as IssueCredential)
-    request.log.info({ platform: id, credential: issued.credential.id, kind: issued.credential.kind }, 'credential issued')
+    request.log.info(
+      { platform: id, credential: issued.credential.id, kind: issued.credential.kind },
+      'credential issued',
+    )
     return reply.code(201).header('Cache-Control', 'no-store').send(issued)
   })
 
-  app.post('/platforms/:id/credentials/:credentialId/rotate', { schema: { params: ID_PARAMS } }, async (request, reply) => {
-    const { id, credentialId } = request.params as Required<Params>
-    const issued = await registry.rotateCredential(id, credentialId)
-    request.log.info({ platform: id, old: credentialId, credential: issued.credential.id }, 'credential rotated')
-    return reply.code(201).header('Cache-Control', 'no-store').send(issued)
-  })
+  app.post(
+    '/platforms/:id/credentials/:credentialId/rotate',
+    { schema: { params: ID_PARAMS } },
+    async (request, reply) => {
+      const { id, credentialId } = request.params as Required<Params>
+      const issued = await registry.rotateCredential(id, credentialId)
+      request.log.info(
+        { platform: id, old: credentialId, credential: issued.credential.id },
+        'credential rotated',
+      )
+      return reply.code(201).header('Cache-Control', 'no-store').send(issued)
+    },
+  )
 
-  app.delete('/platforms/:id/credentials/:credentialId', { schema: { params: ID_PARAMS } }, async (request) => {
-    const { id, credentialId } = request.params as Required<Params>
-    const revoked = await registry.revoke(id, credentialId)
-    request.log.info({ platform: id, credential: credentialId }, 'credential revoked')
-    return { revoked }
-  })
+  app.delete(
+    '/platforms/:id/credentials/:credentialId',
+    { schema: { params: ID_PARAMS } },
+    async (request) => {
+      const { id, credentialId } = request.params as Required<Params>
+      const revoked = await registry.revoke(id, credentialId)
+      request.log.info({ platform: id, credential: credentialId }, 'credential revoked')
+      return { revoked }
+    },
+  )
 
-  app.delete('/platforms/:id/credentials', { schema: { params: ID_PARAMS } }, async (request: FastifyRequest) => {
-    const { id } = request.params as Params
-    const revoked = await registry.revoke(id)
-    request.log.info({ platform: id, revoked }, 'all credentials revoked')
-    return { revoked }
-  })
+  app.delete(
+    '/platforms/:id/credentials',
+    { schema: { params: ID_PARAMS } },
+    async (request: FastifyRequest) => {
+      const { id } = request.params as Params
+      const revoked = await registry.revoke(id)
+      request.log.info({ platform: id, revoked }, 'all credentials revoked')
+      return { revoked }
+    },
+  )
 
   app.get('/keys', async () => keyRing.jwks())
 

@@ -51,9 +51,14 @@ function field(form: URLSearchParams, name: string): string | undefined {
   return values[0]
 }
 
-export async function tokenRoutes(app: FastifyInstance, options: TokenRoutesOptions): Promise<void> {
+export async function tokenRoutes(
+  app: FastifyInstance,
+  options: TokenRoutesOptions,
+): Promise<void> {
   const { auth, config } = options
-  app.addContentTypeParser(FORM_TYPE, { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser(FORM_TYPE, { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  )
 
   app.setErrorHandler((error: FastifyError | HubError, request, reply: FastifyReply) => {
     const known = isHubError(error) ? error : undefined
@@ -71,12 +76,19 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRoutesOpti
       .send({ error: oauthError(known), error_description: known.message })
   })
 
-  async function authenticateClient(form: URLSearchParams, authorization: string | undefined): Promise<CredentialForAuth> {
+  async function authenticateClient(
+    form: URLSearchParams,
+    authorization: string | undefined,
+  ): Promise<CredentialForAuth> {
     const assertionType = field(form, 'client_assertion_type')
     const assertion = field(form, 'client_assertion')
     const clientId = field(form, 'client_id')
     const clientSecret = field(form, 'client_secret')
-    const methods = [authorization !== undefined, assertion !== undefined, clientSecret !== undefined]
+    const methods = [
+      authorization !== undefined,
+      assertion !== undefined,
+      clientSecret !== undefined,
+    ]
     if (methods.filter(Boolean).length !== 1) {
       throw new HubError('unauthorized', 'use exactly one client authentication method', {
         rule: 'RFC 6749 §2.3: a client uses one authentication method per request',
@@ -85,11 +97,13 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRoutesOpti
 
     if (authorization !== undefined) {
       const basic = parseBasic(authorization)
-      if (basic === undefined) throw new HubError('unauthorized', 'the Authorization header must be HTTP Basic')
+      if (basic === undefined)
+        throw new HubError('unauthorized', 'the Authorization header must be HTTP Basic')
       return auth.authenticator.verifySecret(formDecode(basic.key), formDecode(basic.secret))
     }
     if (assertion !== undefined) {
-      if (assertionType !== CLIENT_ASSERTION_TYPE) badRequest('client_assertion_type', `must be ${CLIENT_ASSERTION_TYPE}`)
+      if (assertionType !== CLIENT_ASSERTION_TYPE)
+        badRequest('client_assertion_type', `must be ${CLIENT_ASSERTION_TYPE}`)
       return auth.clientAssertions.verify(assertion, clientId)
     }
     if (clientId === undefined) badRequest('client_id', 'is required with client_secret')
@@ -98,19 +112,24 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRoutesOpti
 
   app.post('/oauth/token', async (request, reply) => {
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
-    if (type !== FORM_TYPE) badRequest('header.Content-Type', `must be ${FORM_TYPE} (RFC 6749 §3.2)`)
+    if (type !== FORM_TYPE)
+      badRequest('header.Content-Type', `must be ${FORM_TYPE} (RFC 6749 §3.2)`)
     const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '')
 
     const grantType = field(form, 'grant_type')
-    if (grantType !== 'client_credentials') badRequest('grant_type', 'only client_credentials is supported')
+    if (grantType !== 'client_credentials')
+      badRequest('grant_type', 'only client_credentials is supported')
     const credential = await authenticateClient(form, request.headers.authorization)
     const principal = await auth.authenticator.admit(credential.id, credential.platformId)
 
     const requested = field(form, 'scope')
     const scopes =
-      requested === undefined ? [...principal.scopes] : requested.split(' ').filter((scope) => scope !== '')
+      requested === undefined
+        ? [...principal.scopes]
+        : requested.split(' ').filter((scope) => scope !== '')
     for (const scope of scopes) {
-      if (!hasScope(principal, scope as Scope)) badRequest('scope', `the platform is not granted ${scope}`)
+      if (!hasScope(principal, scope as Scope))
+        badRequest('scope', `the platform is not granted ${scope}`)
     }
 
     const issued = await issueAccessToken(auth.keyRing, config, {
@@ -120,12 +139,15 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRoutesOpti
       scopes: scopes as Scope[],
     })
     request.log.info({ platform: credential.platformId, scopes }, 'access token issued')
-    return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send({
-      access_token: issued.token,
-      token_type: 'Bearer',
-      expires_in: issued.expiresIn,
-      scope: scopes.join(' '),
-    })
+    return reply
+      .header('Cache-Control', 'no-store')
+      .header('Pragma', 'no-cache')
+      .send({
+        access_token: issued.token,
+        token_type: 'Bearer',
+        expires_in: issued.expiresIn,
+        scope: scopes.join(' '),
+      })
   })
 
   app.get('/.well-known/jwks.json', async (_request, reply) => {

@@ -105,10 +105,10 @@ interface CredentialRow {
   revoked_at: string | null
 }
 
-const PLATFORM_COLUMNS = `id, name, contact, home_page, status, authority, scopes, rate_limit_per_minute,
-  auth_version, created_at, updated_at`
-const CREDENTIAL_COLUMNS = `id, platform_id, kind, key, secret_hash, public_jwk, jwks_url, issuer, subject,
-  label, created_at, revoked_at`
+const PLATFORM_COLUMNS = `id, name, contact, home_page, status, authority, scopes,
+  rate_limit_per_minute,  auth_version, created_at, updated_at`
+const CREDENTIAL_COLUMNS = `id, platform_id, kind, key, secret_hash, public_jwk, jwks_url,
+  issuer, subject,  label, created_at, revoked_at`
 
 /** timestamptz columns come back as PostgreSQL text; the API speaks RFC 3339 (ISO 8601). */
 function isoTime(text: string): string {
@@ -124,7 +124,8 @@ function toPlatform(row: PlatformRow): Platform {
     status: row.status,
     authority: JSON.parse(row.authority) as Record<string, unknown>,
     scopes: row.scopes as Scope[],
-    rateLimitPerMinute: row.rate_limit_per_minute === null ? null : Number(row.rate_limit_per_minute),
+    rateLimitPerMinute:
+      row.rate_limit_per_minute === null ? null : Number(row.rate_limit_per_minute),
     authVersion: Number(row.auth_version),
     createdAt: isoTime(row.created_at),
     updatedAt: isoTime(row.updated_at),
@@ -138,7 +139,8 @@ function toCredential(row: CredentialRow): CredentialForAuth {
     kind: row.kind,
     key: row.key,
     secretHash: row.secret_hash,
-    publicJwk: row.public_jwk === null ? null : (JSON.parse(row.public_jwk) as Record<string, unknown>),
+    publicJwk:
+      row.public_jwk === null ? null : (JSON.parse(row.public_jwk) as Record<string, unknown>),
     jwksUrl: row.jwks_url,
     issuer: row.issuer,
     subject: row.subject,
@@ -169,7 +171,8 @@ export function publicCredential(credential: CredentialForAuth): Credential {
 export async function insertPlatform(sql: Sql, platform: NewPlatform): Promise<Platform> {
   try {
     const { rows } = await sql.query<PlatformRow>(
-      `INSERT INTO platforms (id, name, contact, home_page, authority, scopes, rate_limit_per_minute)
+      `INSERT INTO platforms
+         (id, name, contact, home_page, authority, scopes, rate_limit_per_minute)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${PLATFORM_COLUMNS}`,
       [
         platform.id,
@@ -195,18 +198,27 @@ export async function insertPlatform(sql: Sql, platform: NewPlatform): Promise<P
 
 /** selectPlatform: one platform by id. */
 export async function selectPlatform(sql: Sql, id: string): Promise<Platform | undefined> {
-  const { rows } = await sql.query<PlatformRow>(`SELECT ${PLATFORM_COLUMNS} FROM platforms WHERE id = $1`, [id])
+  const { rows } = await sql.query<PlatformRow>(
+    `SELECT ${PLATFORM_COLUMNS} FROM platforms WHERE id = $1`,
+    [id],
+  )
   return rows[0] === undefined ? undefined : toPlatform(rows[0])
 }
 
 /** selectPlatforms: every platform, by id. */
 export async function selectPlatforms(sql: Sql): Promise<Platform[]> {
-  const { rows } = await sql.query<PlatformRow>(`SELECT ${PLATFORM_COLUMNS} FROM platforms ORDER BY id`)
+  const { rows } = await sql.query<PlatformRow>(
+    `SELECT ${PLATFORM_COLUMNS} FROM platforms ORDER BY id`,
+  )
   return rows.map(toPlatform)
 }
 
 /** updatePlatform: applies changes and bumps the auth version; undefined when absent. */
-export async function updatePlatform(sql: Sql, id: string, changes: PlatformChanges): Promise<Platform | undefined> {
+export async function updatePlatform(
+  sql: Sql,
+  id: string,
+  changes: PlatformChanges,
+): Promise<Platform | undefined> {
   const sets: string[] = []
   const params: unknown[] = [id]
   const set = (column: string, value: unknown) => {
@@ -219,7 +231,8 @@ export async function updatePlatform(sql: Sql, id: string, changes: PlatformChan
   if (changes.status !== undefined) set('status', changes.status)
   if (changes.authority !== undefined) set('authority', JSON.stringify(changes.authority))
   if (changes.scopes !== undefined) set('scopes', [...changes.scopes])
-  if (changes.rateLimitPerMinute !== undefined) set('rate_limit_per_minute', changes.rateLimitPerMinute)
+  if (changes.rateLimitPerMinute !== undefined)
+    set('rate_limit_per_minute', changes.rateLimitPerMinute)
   sets.push('auth_version = auth_version + 1', 'updated_at = now()')
   const { rows } = await sql.query<PlatformRow>(
     `UPDATE platforms SET ${sets.join(', ')} WHERE id = $1 RETURNING ${PLATFORM_COLUMNS}`,
@@ -236,9 +249,10 @@ export async function deletePlatform(sql: Sql, id: string): Promise<boolean> {
 
 /** bumpAuthVersion: makes every remembered credential of the platform re-checked. */
 export async function bumpAuthVersion(sql: Sql, platformId: string): Promise<void> {
-  await sql.query('UPDATE platforms SET auth_version = auth_version + 1, updated_at = now() WHERE id = $1', [
-    platformId,
-  ])
+  await sql.query(
+    'UPDATE platforms SET auth_version = auth_version + 1, updated_at = now() WHERE id = $1',
+    [platformId],
+  )
 }
 
 /** insertCredential: stores a credential; a taken key or external subject is a 409. */
@@ -264,10 +278,14 @@ export async function insertCredential(sql: Sql, credential: NewCredential): Pro
     return publicCredential(toCredential(rows[0] as CredentialRow))
   } catch (error) {
     if (pgErrorCode(error) === PG_ERROR.uniqueViolation) {
-      throw new HubError('conflict', 'a credential with this key or external subject already exists', {
-        field: credential.kind === 'external' ? 'subject' : 'key',
-        rule: 'credential keys and external subjects are unique',
-      })
+      throw new HubError(
+        'conflict',
+        'a credential with this key or external subject already exists',
+        {
+          field: credential.kind === 'external' ? 'subject' : 'key',
+          rule: 'credential keys and external subjects are unique',
+        },
+      )
     }
     throw error
   }
@@ -276,7 +294,8 @@ export async function insertCredential(sql: Sql, credential: NewCredential): Pro
 /** selectCredentials: a platform's credentials, revoked ones included, oldest first. */
 export async function selectCredentials(sql: Sql, platformId: string): Promise<Credential[]> {
   const { rows } = await sql.query<CredentialRow>(
-    `SELECT ${CREDENTIAL_COLUMNS} FROM platform_credentials WHERE platform_id = $1 ORDER BY created_at, id`,
+    `SELECT ${CREDENTIAL_COLUMNS} FROM platform_credentials WHERE platform_id = $1
+     ORDER BY created_at, id`,
     [platformId],
   )
   return rows.map((row) => publicCredential(toCredential(row)))
@@ -296,7 +315,10 @@ export async function selectCredential(
 }
 
 /** selectCredentialByKey: the unrevoked credential with this key (Basic key or OAuth client_id). */
-export async function selectCredentialByKey(sql: Sql, key: string): Promise<CredentialForAuth | undefined> {
+export async function selectCredentialByKey(
+  sql: Sql,
+  key: string,
+): Promise<CredentialForAuth | undefined> {
   const { rows } = await sql.query<CredentialRow>(
     `SELECT ${CREDENTIAL_COLUMNS} FROM platform_credentials WHERE key = $1 AND revoked_at IS NULL`,
     [key],
@@ -319,7 +341,11 @@ export async function selectExternalCredential(
 }
 
 /** revokeCredentials: revokes one credential, or all of a platform's when `id` is undefined. */
-export async function revokeCredentials(sql: Sql, platformId: string, id?: string): Promise<number> {
+export async function revokeCredentials(
+  sql: Sql,
+  platformId: string,
+  id?: string,
+): Promise<number> {
   const { rowCount } = await sql.query(
     `UPDATE platform_credentials SET revoked_at = now()
      WHERE platform_id = $1 AND revoked_at IS NULL AND ($2::text IS NULL OR id = $2)`,
@@ -331,7 +357,10 @@ export async function revokeCredentials(sql: Sql, platformId: string, id?: strin
 
 /** replaceSecretHash: sets a Basic credential's secret (the configured bootstrap credential). */
 export async function replaceSecretHash(sql: Sql, id: string, secretHash: string): Promise<void> {
-  await sql.query('UPDATE platform_credentials SET secret_hash = $2 WHERE id = $1', [id, secretHash])
+  await sql.query('UPDATE platform_credentials SET secret_hash = $2 WHERE id = $1', [
+    id,
+    secretHash,
+  ])
 }
 
 /**

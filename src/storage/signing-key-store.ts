@@ -33,7 +33,10 @@ function toKey(row: Row): StoredSigningKey {
 }
 
 /** selectUsableKeys: the current key and those retired less than `overlapSeconds` ago. */
-export async function selectUsableKeys(sql: Sql, overlapSeconds: number): Promise<StoredSigningKey[]> {
+export async function selectUsableKeys(
+  sql: Sql,
+  overlapSeconds: number,
+): Promise<StoredSigningKey[]> {
   const { rows } = await sql.query<Row>(
     `SELECT kid, alg, private_jwk, public_jwk, created_at, retired_at FROM hub_signing_keys
      WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)
@@ -51,7 +54,10 @@ export async function insertCurrentKey(
   sql: Sql,
   key: Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>,
 ): Promise<void> {
-  await sql.query('UPDATE hub_signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid <> $1', [key.kid])
+  await sql.query(
+    'UPDATE hub_signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid <> $1',
+    [key.kid],
+  )
   await sql.query(
     `INSERT INTO hub_signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3, $4)
      ON CONFLICT (kid) DO UPDATE SET retired_at = NULL`,

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { base64url, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey } from 'jose'
+import {
+  base64url,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type CryptoKey,
+} from 'jose'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { testConfig } from '../../src/config.js'
@@ -17,7 +25,10 @@ async function issue(hub: TestHub, lms: TestPlatform): Promise<string> {
   const res = await hub.app.inject({
     method: 'POST',
     url: '/oauth/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: lms.authorization },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: lms.authorization,
+    },
     payload: 'grant_type=client_credentials',
   })
   return res.json().access_token as string
@@ -56,34 +67,50 @@ async function forge(hub: TestHub, lms: TestPlatform, change: Forge): Promise<st
     .sign(change.key ?? own.key)
 }
 
-t.test('the hub accepts a token it signed, and refuses every broken variant with 401', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
-  const now = Math.floor(Date.now() / 1000)
-  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await forge(hub, lms, {})}`)).statusCode, 404, 'control')
+t.test(
+  'the hub accepts a token it signed, and refuses every broken variant with 401',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
+    const now = Math.floor(Date.now() / 1000)
+    t.equal(
+      (await xapiGet(hub, STATE_URL, `Bearer ${await forge(hub, lms, {})}`)).statusCode,
+      404,
+      'control',
+    )
 
-  const good = await forge(hub, lms, {})
-  const [, payload] = good.split('.')
-  const unsigned = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))}.${payload}.`
-  const { privateKey: stranger } = await generateKeyPair('ES256')
-  const tampered = good.replace(/\.[^.]+\./, `.${base64url.encode(JSON.stringify({ sub: 'hub-admin', cid: lms.credentialId, scope: 'all', iss: 'urn:xapi-hub', aud: 'urn:xapi-hub/xapi', exp: now + 300 }))}.`)
+    const good = await forge(hub, lms, {})
+    const [, payload] = good.split('.')
+    const noneHeader = base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))
+    const unsigned = `${noneHeader}.${payload}.`
+    const { privateKey: stranger } = await generateKeyPair('ES256')
+    const escalated = {
+      sub: 'hub-admin',
+      cid: lms.credentialId,
+      scope: 'all',
+      iss: 'urn:xapi-hub',
+      aud: 'urn:xapi-hub/xapi',
+      exp: now + 300,
+    }
+    const tampered = good.replace(/\.[^.]+\./, `.${base64url.encode(JSON.stringify(escalated))}.`)
 
-  const cases: Record<string, string> = {
-    'alg none': unsigned,
-    'a wrong key under the hub kid': await forge(hub, lms, { key: stranger }),
-    'an unknown kid': await forge(hub, lms, { key: stranger, kid: 'not-a-hub-key' }),
-    'a tampered payload': tampered,
-    'a wrong issuer': await forge(hub, lms, { iss: 'https://evil.example.org' }),
-    'a wrong audience': await forge(hub, lms, { aud: 'https://other-hub.example.org/xapi' }),
-    'an expired token': await forge(hub, lms, { exp: now - 60 }),
-    'a not-yet-valid token': await forge(hub, lms, { nbf: now + 600 }),
-    'garbage': 'not.a.jwt',
-  }
-  for (const [name, token] of Object.entries(cases)) {
-    const res = await xapiGet(hub, STATE_URL, `Bearer ${token}`)
-    t.equal(res.statusCode, 401, name)
-  }
-})
+    const cases: Record<string, string> = {
+      'alg none': unsigned,
+      'a wrong key under the hub kid': await forge(hub, lms, { key: stranger }),
+      'an unknown kid': await forge(hub, lms, { key: stranger, kid: 'not-a-hub-key' }),
+      'a tampered payload': tampered,
+      'a wrong issuer': await forge(hub, lms, { iss: 'https://evil.example.org' }),
+      'a wrong audience': await forge(hub, lms, { aud: 'https://other-hub.example.org/xapi' }),
+      'an expired token': await forge(hub, lms, { exp: now - 60 }),
+      'a not-yet-valid token': await forge(hub, lms, { nbf: now + 600 }),
+      garbage: 'not.a.jwt',
+    }
+    for (const [name, token] of Object.entries(cases)) {
+      const res = await xapiGet(hub, STATE_URL, `Bearer ${token}`)
+      t.equal(res.statusCode, 401, name)
+    }
+  },
+)
 
 t.test('an HMAC token keyed with the public key (algorithm confusion) is refused', async (t) => {
   const hub = await startHub(t)
@@ -100,43 +127,74 @@ t.test('an HMAC token keyed with the public key (algorithm confusion) is refused
   t.equal((await xapiGet(hub, STATE_URL, `Bearer ${token}`)).statusCode, 401)
 })
 
-t.test('after a key rotation, tokens signed before it stay valid and new ones use the new key', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
-  const before = await issue(hub, lms)
-  const oldKid = decodeProtectedHeader(before).kid
+t.test(
+  'after a key rotation, tokens signed before it stay valid and new ones use the new key',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
+    const before = await issue(hub, lms)
+    const oldKid = decodeProtectedHeader(before).kid
 
-  const rotated = await hub.app.inject({
-    method: 'POST',
-    url: '/admin/keys/rotate',
-    headers: { authorization: `Basic ${Buffer.from('test-key:test-secret-123456').toString('base64')}` },
-  })
-  t.equal(rotated.statusCode, 200)
-  t.not(rotated.json().kid, oldKid)
+    const rotated = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/keys/rotate',
+      headers: {
+        authorization: `Basic ${Buffer.from('test-key:test-secret-123456').toString('base64')}`,
+      },
+    })
+    t.equal(rotated.statusCode, 200)
+    t.not(rotated.json().kid, oldKid)
 
-  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${before}`)).statusCode, 404, 'old token still valid')
-  const after = await issue(hub, lms)
-  t.equal(decodeProtectedHeader(after).kid, rotated.json().kid)
-  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${after}`)).statusCode, 404)
+    t.equal(
+      (await xapiGet(hub, STATE_URL, `Bearer ${before}`)).statusCode,
+      404,
+      'old token still valid',
+    )
+    const after = await issue(hub, lms)
+    t.equal(decodeProtectedHeader(after).kid, rotated.json().kid)
+    t.equal((await xapiGet(hub, STATE_URL, `Bearer ${after}`)).statusCode, 404)
 
-  const kids = (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map(
-    (key: { kid: string }) => key.kid,
-  )
-  t.same(new Set(kids), new Set([oldKid, rotated.json().kid]), 'both keys published during the overlap')
-})
+    const kids = (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' }))
+      .json()
+      .keys.map((key: { kid: string }) => key.kid)
+    t.same(
+      new Set(kids),
+      new Set([oldKid, rotated.json().kid]),
+      'both keys published during the overlap',
+    )
+  },
+)
 
 t.test('a retired key stops verifying once the overlap window has passed', async (t) => {
   const hub = await startHub(t)
   const lms = await registerPlatform(hub, 'lms-one', ['state'])
   const before = await issue(hub, lms)
   await hub.auth.keyRing.rotate()
-  await hub.db.query(`UPDATE hub_signing_keys SET retired_at = now() - interval '2 days' WHERE retired_at IS NOT NULL`)
+  await hub.db.query(
+    `UPDATE hub_signing_keys SET retired_at = now() - interval '2 days'
+     WHERE retired_at IS NOT NULL`,
+  )
 
   // A second hub process on the same store sees only what the store says.
-  const second = await buildApp(testConfig({ basicKey: 'test-key', basicSecret: 'test-secret-123456' }), { db: hub.db })
+  const second = await buildApp(
+    testConfig({ basicKey: 'test-key', basicSecret: 'test-secret-123456' }),
+    { db: hub.db },
+  )
   t.teardown(() => second.app.close())
-  t.equal((await second.app.inject({ method: 'GET', url: STATE_URL, headers: { authorization: `Bearer ${before}`, 'x-experience-api-version': '2.0.0' } })).statusCode, 401)
-  t.equal((await second.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.length, 1)
+  t.equal(
+    (
+      await second.app.inject({
+        method: 'GET',
+        url: STATE_URL,
+        headers: { authorization: `Bearer ${before}`, 'x-experience-api-version': '2.0.0' },
+      })
+    ).statusCode,
+    401,
+  )
+  t.equal(
+    (await second.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.length,
+    1,
+  )
 })
 
 t.test('signing keys are kept across restarts', async (t) => {
@@ -144,7 +202,10 @@ t.test('signing keys are kept across restarts', async (t) => {
   const lms = await registerPlatform(hub, 'lms-one', ['state'])
   const token = await issue(hub, lms)
 
-  const restarted = await buildApp(testConfig({ basicKey: 'test-key', basicSecret: 'test-secret-123456' }), { db: hub.db })
+  const restarted = await buildApp(
+    testConfig({ basicKey: 'test-key', basicSecret: 'test-secret-123456' }),
+    { db: hub.db },
+  )
   t.teardown(() => restarted.app.close())
   const res = await restarted.app.inject({
     method: 'GET',

@@ -17,65 +17,102 @@ t.test('a platform connects with the Basic credential issued for it', async (t) 
   t.equal(res.statusCode, 404, 'authenticated; no document stored yet')
 })
 
-t.test('a wrong secret, an unknown key or a malformed header is a 401 with a challenge', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
+t.test(
+  'a wrong secret, an unknown key or a malformed header is a 401 with a challenge',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
 
-  for (const authorization of [basicHeader(lms.key, 'wrong-secret-123'), basicHeader('nobody', lms.secret), 'Basic !!', undefined]) {
-    const res = await xapiGet(hub, STATE_URL, authorization)
-    t.equal(res.statusCode, 401, String(authorization))
-    t.match(res.headers['www-authenticate'], /Basic/)
-  }
-})
+    for (const authorization of [
+      basicHeader(lms.key, 'wrong-secret-123'),
+      basicHeader('nobody', lms.secret),
+      'Basic !!',
+      undefined,
+    ]) {
+      const res = await xapiGet(hub, STATE_URL, authorization)
+      t.equal(res.statusCode, 401, String(authorization))
+      t.match(res.headers['www-authenticate'], /Basic/)
+    }
+  },
+)
 
-t.test('revoking a credential refuses it on the next request, although it was remembered', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
+t.test(
+  'revoking a credential refuses it on the next request, although it was remembered',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
+    t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
 
-  const revoked = await admin(hub, 'DELETE', `/platforms/lms-one/credentials/${lms.credentialId}`)
-  t.same(revoked.json(), { revoked: 1 })
+    const revoked = await admin(hub, 'DELETE', `/platforms/lms-one/credentials/${lms.credentialId}`)
+    t.same(revoked.json(), { revoked: 1 })
 
-  const res = await xapiGet(hub, STATE_URL, lms.authorization)
-  t.equal(res.statusCode, 401)
-  t.match(res.json().error.message, /revoked/)
-})
+    const res = await xapiGet(hub, STATE_URL, lms.authorization)
+    t.equal(res.statusCode, 401)
+    t.match(res.json().error.message, /revoked/)
+  },
+)
 
-t.test('suspending a platform refuses its credentials on the next request; resuming restores them', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
+t.test(
+  'suspending a platform refuses its credentials on the next request; resuming restores them',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
+    t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
 
-  t.equal((await admin(hub, 'PATCH', '/platforms/lms-one', { status: 'suspended' })).statusCode, 200)
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 401)
+    t.equal(
+      (await admin(hub, 'PATCH', '/platforms/lms-one', { status: 'suspended' })).statusCode,
+      200,
+    )
+    t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 401)
 
-  t.equal((await admin(hub, 'PATCH', '/platforms/lms-one', { status: 'active' })).statusCode, 200)
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
-})
+    t.equal((await admin(hub, 'PATCH', '/platforms/lms-one', { status: 'active' })).statusCode, 200)
+    t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
+  },
+)
 
-t.test('a credential changed directly in the store is honoured without any in-process signal', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
+t.test(
+  'a credential changed directly in the store is honoured without any in-process signal',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
+    t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
 
-  // As another hub process (or the store's operator) would: no call reaches this process.
-  await hub.db.query(`UPDATE platform_credentials SET revoked_at = now() WHERE id = $1`, [lms.credentialId])
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 401)
-})
+    // As another hub process (or the store's operator) would: no call reaches this process.
+    await hub.db.query(`UPDATE platform_credentials SET revoked_at = now() WHERE id = $1`, [
+      lms.credentialId,
+    ])
+    t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 401)
+  },
+)
 
-t.test('rotating a Basic credential issues a new secret and ends the old one at once', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
+t.test(
+  'rotating a Basic credential issues a new secret and ends the old one at once',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
+    t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 404)
 
-  const rotated = await admin(hub, 'POST', `/platforms/lms-one/credentials/${lms.credentialId}/rotate`)
-  t.equal(rotated.statusCode, 201)
-  const { credential, secret } = rotated.json() as { credential: { key: string }; secret: string }
-  t.not(credential.key, lms.key)
+    const rotated = await admin(
+      hub,
+      'POST',
+      `/platforms/lms-one/credentials/${lms.credentialId}/rotate`,
+    )
+    t.equal(rotated.statusCode, 201)
+    const { credential, secret } = rotated.json() as { credential: { key: string }; secret: string }
+    t.not(credential.key, lms.key)
 
-  t.equal((await xapiGet(hub, STATE_URL, lms.authorization)).statusCode, 401, 'old secret refused')
-  t.equal((await xapiGet(hub, STATE_URL, basicHeader(credential.key, secret))).statusCode, 404, 'new one works')
-})
+    t.equal(
+      (await xapiGet(hub, STATE_URL, lms.authorization)).statusCode,
+      401,
+      'old secret refused',
+    )
+    t.equal(
+      (await xapiGet(hub, STATE_URL, basicHeader(credential.key, secret))).statusCode,
+      404,
+      'new one works',
+    )
+  },
+)
 
 t.test('secrets are stored only as salted scrypt hashes', async (t) => {
   const hub = await startHub(t)

@@ -31,12 +31,21 @@ export interface TestPlatform {
 }
 
 /** Registers a platform with the given scopes and a Basic credential, through the admin API. */
-export async function registerPlatform(hub: Pick<Hub, 'app'>, id: string, scopes: string[]): Promise<TestPlatform> {
+export async function registerPlatform(
+  hub: Pick<Hub, 'app'>,
+  id: string,
+  scopes: string[],
+): Promise<TestPlatform> {
   const created = await admin(hub, 'POST', '/platforms', { id, name: `Platform ${id}`, scopes })
-  if (created.statusCode !== 201) throw new Error(`register ${id}: ${created.statusCode} ${created.body}`)
+  if (created.statusCode !== 201)
+    throw new Error(`register ${id}: ${created.statusCode} ${created.body}`)
   const issued = await admin(hub, 'POST', `/platforms/${id}/credentials`, { kind: 'basic' })
-  if (issued.statusCode !== 201) throw new Error(`credential ${id}: ${issued.statusCode} ${issued.body}`)
-  const { credential, secret } = issued.json() as { credential: { id: string; key: string }; secret: string }
+  if (issued.statusCode !== 201)
+    throw new Error(`credential ${id}: ${issued.statusCode} ${issued.body}`)
+  const { credential, secret } = issued.json() as {
+    credential: { id: string; key: string }
+    secret: string
+  }
   return {
     id,
     key: credential.key,
@@ -47,10 +56,17 @@ export async function registerPlatform(hub: Pick<Hub, 'app'>, id: string, scopes
 }
 
 /** GETs an xAPI resource as a platform. */
-export function xapiGet(hub: Pick<Hub, 'app'>, url: string, authorization: string | undefined): Promise<LightMyRequestResponse> {
+export function xapiGet(
+  hub: Pick<Hub, 'app'>,
+  url: string,
+  authorization: string | undefined,
+): Promise<LightMyRequestResponse> {
   return hub.app.inject({
     method: 'GET',
     url,
-    headers: { 'x-experience-api-version': '2.0.0', ...(authorization === undefined ? {} : { authorization }) },
+    headers: {
+      'x-experience-api-version': '2.0.0',
+      ...(authorization === undefined ? {} : { authorization }),
+    },
   })
 }

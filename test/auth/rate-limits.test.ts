@@ -11,21 +11,31 @@ const STATE_URL =
   encodeURIComponent(JSON.stringify({ mbox: 'mailto:ana@example.org' })) +
   '&stateId=bookmark'
 
-t.test('a platform over its budget gets 429 with Retry-After while others are served', async (t) => {
-  const hub = await startHub(t)
-  const busy = await registerPlatform(hub, 'busy', ['state'])
-  const calm = await registerPlatform(hub, 'calm', ['state'])
-  t.equal((await admin(hub, 'PATCH', '/platforms/busy', { rateLimitPerMinute: 2 })).statusCode, 200)
+t.test(
+  'a platform over its budget gets 429 with Retry-After while others are served',
+  async (t) => {
+    const hub = await startHub(t)
+    const busy = await registerPlatform(hub, 'busy', ['state'])
+    const calm = await registerPlatform(hub, 'calm', ['state'])
+    t.equal(
+      (await admin(hub, 'PATCH', '/platforms/busy', { rateLimitPerMinute: 2 })).statusCode,
+      200,
+    )
 
-  t.equal((await xapiGet(hub, STATE_URL, busy.authorization)).statusCode, 404)
-  t.equal((await xapiGet(hub, STATE_URL, busy.authorization)).statusCode, 404)
-  const limited = await xapiGet(hub, STATE_URL, busy.authorization)
-  t.equal(limited.statusCode, 429)
-  t.ok(Number(limited.headers['retry-after']) >= 1, 'Retry-After in seconds')
-  t.equal(limited.json().error.code, 'too_many_requests')
+    t.equal((await xapiGet(hub, STATE_URL, busy.authorization)).statusCode, 404)
+    t.equal((await xapiGet(hub, STATE_URL, busy.authorization)).statusCode, 404)
+    const limited = await xapiGet(hub, STATE_URL, busy.authorization)
+    t.equal(limited.statusCode, 429)
+    t.ok(Number(limited.headers['retry-after']) >= 1, 'Retry-After in seconds')
+    t.equal(limited.json().error.code, 'too_many_requests')
 
-  t.equal((await xapiGet(hub, STATE_URL, calm.authorization)).statusCode, 404, 'another platform is unaffected')
-})
+    t.equal(
+      (await xapiGet(hub, STATE_URL, calm.authorization)).statusCode,
+      404,
+      'another platform is unaffected',
+    )
+  },
+)
 
 t.test('the bucket refills with time and a limit of 0 turns limiting off', async (t) => {
   let now = 0

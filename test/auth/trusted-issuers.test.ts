@@ -26,10 +26,17 @@ interface IdpKey {
 
 async function idpKey(kid: string): Promise<IdpKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256')
-  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } }
+  return {
+    kid,
+    privateKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
+  }
 }
 
-function idpToken(key: IdpKey, claims: { sub?: string; aud?: string; iss?: string; exp?: string; scope?: string } = {}) {
+function idpToken(
+  key: IdpKey,
+  claims: { sub?: string; aud?: string; iss?: string; exp?: string; scope?: string } = {},
+) {
   return new SignJWT(claims.scope === undefined ? {} : { scope: claims.scope })
     .setProtectedHeader({ alg: 'RS256', kid: key.kid })
     .setIssuer(claims.iss ?? SSO)
@@ -64,53 +71,79 @@ async function ssoHub(t: Test, cooldownMs = 30_000): Promise<Pick<Hub, 'app'>> {
   return hub
 }
 
-t.test('a token of a trusted identity provider opens the xAPI for the platform its subject maps to', async (t) => {
-  const hub = await ssoHub(t)
-  const key = await idpKey('k1')
-  nock(SSO).get(JWKS_PATH).reply(200, { keys: [key.publicJwk] })
+t.test(
+  'a token of a trusted identity provider opens the xAPI for the platform its subject maps to',
+  async (t) => {
+    const hub = await ssoHub(t)
+    const key = await idpKey('k1')
+    nock(SSO)
+      .get(JWKS_PATH)
+      .reply(200, { keys: [key.publicJwk] })
 
-  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode, 404)
-  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode, 404, 'key set cached')
-})
+    t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode, 404)
+    t.equal(
+      (await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode,
+      404,
+      'key set cached',
+    )
+  },
+)
 
-t.test('provider tokens with a wrong audience, an unknown subject, an expiry or a stranger key are 401', async (t) => {
-  const hub = await ssoHub(t)
-  const key = await idpKey('k1')
-  const stranger = await idpKey('k1')
-  nock(SSO).get(JWKS_PATH).times(3).reply(200, { keys: [key.publicJwk] })
+t.test(
+  'provider tokens with a wrong audience, an unknown subject, an expiry or a stranger key are 401',
+  async (t) => {
+    const hub = await ssoHub(t)
+    const key = await idpKey('k1')
+    const stranger = await idpKey('k1')
+    nock(SSO)
+      .get(JWKS_PATH)
+      .times(3)
+      .reply(200, { keys: [key.publicJwk] })
 
-  const cases: Record<string, string> = {
-    'a wrong audience': await idpToken(key, { aud: 'another-service' }),
-    'an unregistered subject': await idpToken(key, { sub: 'someone-else' }),
-    'an expired token': await idpToken(key, { exp: '-1m' }),
-    'a key the provider does not publish': await idpToken(stranger),
-    'an untrusted issuer': await idpToken(key, { iss: 'https://sso.evil.example' }),
-  }
-  for (const [name, token] of Object.entries(cases)) {
-    t.equal((await xapiGet(hub, STATE_URL, `Bearer ${token}`)).statusCode, 401, name)
-  }
-})
+    const cases: Record<string, string> = {
+      'a wrong audience': await idpToken(key, { aud: 'another-service' }),
+      'an unregistered subject': await idpToken(key, { sub: 'someone-else' }),
+      'an expired token': await idpToken(key, { exp: '-1m' }),
+      'a key the provider does not publish': await idpToken(stranger),
+      'an untrusted issuer': await idpToken(key, { iss: 'https://sso.evil.example' }),
+    }
+    for (const [name, token] of Object.entries(cases)) {
+      t.equal((await xapiGet(hub, STATE_URL, `Bearer ${token}`)).statusCode, 401, name)
+    }
+  },
+)
 
-t.test('an unknown kid makes the hub fetch the provider key set again (provider key rotation)', async (t) => {
-  const hub = await ssoHub(t, 0)
-  const first = await idpKey('k1')
-  const second = await idpKey('k2')
-  nock(SSO).get(JWKS_PATH).reply(200, { keys: [first.publicJwk] })
-  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(first)}`)).statusCode, 404)
+t.test(
+  'an unknown kid makes the hub fetch the provider key set again (provider key rotation)',
+  async (t) => {
+    const hub = await ssoHub(t, 0)
+    const first = await idpKey('k1')
+    const second = await idpKey('k2')
+    nock(SSO)
+      .get(JWKS_PATH)
+      .reply(200, { keys: [first.publicJwk] })
+    t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(first)}`)).statusCode, 404)
 
-  const rotated = nock(SSO).get(JWKS_PATH).reply(200, { keys: [first.publicJwk, second.publicJwk] })
-  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(second)}`)).statusCode, 404)
-  t.ok(rotated.isDone(), 'the key set was fetched again')
-})
+    const rotated = nock(SSO)
+      .get(JWKS_PATH)
+      .reply(200, { keys: [first.publicJwk, second.publicJwk] })
+    t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(second)}`)).statusCode, 404)
+    t.ok(rotated.isDone(), 'the key set was fetched again')
+  },
+)
 
 t.test('within the cooldown an unknown kid does not refetch the key set', async (t) => {
   const hub = await ssoHub(t)
   const first = await idpKey('k1')
   const second = await idpKey('k2')
-  nock(SSO).get(JWKS_PATH).reply(200, { keys: [first.publicJwk] })
+  nock(SSO)
+    .get(JWKS_PATH)
+    .reply(200, { keys: [first.publicJwk] })
   t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(first)}`)).statusCode, 404)
 
-  const rotated = nock(SSO).get(JWKS_PATH).reply(200, { keys: [first.publicJwk, second.publicJwk] })
+  const rotated = nock(SSO)
+    .get(JWKS_PATH)
+    .reply(200, { keys: [first.publicJwk, second.publicJwk] })
   t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(second)}`)).statusCode, 401)
   t.notOk(rotated.isDone(), 'no request reached the provider')
 })
@@ -118,8 +151,14 @@ t.test('within the cooldown an unknown kid does not refetch the key set', async 
 t.test('a provider token scope narrows the platform scopes', async (t) => {
   const hub = await ssoHub(t)
   const key = await idpKey('k1')
-  nock(SSO).get(JWKS_PATH).reply(200, { keys: [key.publicJwk] })
-  const res = await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key, { scope: 'statements/read' })}`)
+  nock(SSO)
+    .get(JWKS_PATH)
+    .reply(200, { keys: [key.publicJwk] })
+  const res = await xapiGet(
+    hub,
+    STATE_URL,
+    `Bearer ${await idpToken(key, { scope: 'statements/read' })}`,
+  )
   t.equal(res.statusCode, 403)
   t.match(res.json().error.message, /state/)
 })

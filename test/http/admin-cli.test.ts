@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { runCli } from '../../src/cli-commands.js'
 import { loadCliSettings } from '../../src/config.js'
 import { KEY, SECRET, startHub } from '../helpers/hub.js'
@@ -9,10 +9,14 @@ interface Run {
   err: string
 }
 
-async function listening(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function listening(t: Test) {
   const hub = await startHub(t)
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' })
-  const settings = loadCliSettings({ HUB_URL: address, HUB_ADMIN_KEY: KEY, HUB_ADMIN_SECRET: SECRET })
+  const settings = loadCliSettings({
+    HUB_URL: address,
+    HUB_ADMIN_KEY: KEY,
+    HUB_ADMIN_SECRET: SECRET,
+  })
   const run = async (...argv: string[]): Promise<Run> => {
     let out = ''
     let err = ''
@@ -30,19 +34,34 @@ async function listening(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
 t.test("a platform's first connection, step by step, with the command line", async (t) => {
   const { address, run } = await listening(t)
 
-  const added = await run('platforms', 'add', 'moodle-hue', '--name', 'Moodle Huế', '--scopes', 'statements/write,state')
+  const added = await run(
+    'platforms',
+    'add',
+    'moodle-hue',
+    '--name',
+    'Moodle Huế',
+    '--scopes',
+    'statements/write,state',
+  )
   t.equal(added.code, 0, added.err)
   t.same(JSON.parse(added.out).scopes, ['statements/write', 'state'])
 
   const issued = await run('credentials', 'issue', 'moodle-hue', '--label', 'production')
   t.equal(issued.code, 0, issued.err)
-  const { credential, secret } = JSON.parse(issued.out) as { credential: { id: string; key: string }; secret: string }
+  const { credential, secret } = JSON.parse(issued.out) as {
+    credential: { id: string; key: string }
+    secret: string
+  }
   t.ok(secret, 'the secret is shown once')
 
   const authorization = `Basic ${Buffer.from(`${credential.key}:${secret}`).toString('base64')}`
   const statement = await fetch(`${address}/xapi/statements`, {
     method: 'POST',
-    headers: { authorization, 'x-experience-api-version': '2.0.0', 'content-type': 'application/json' },
+    headers: {
+      authorization,
+      'x-experience-api-version': '2.0.0',
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({
       actor: { mbox: 'mailto:lan@example.edu.vn' },
       verb: { id: 'http://adlnet.gov/expapi/verbs/completed' },
@@ -54,7 +73,11 @@ t.test("a platform's first connection, step by step, with the command line", asy
   t.equal((await run('platforms', 'suspend', 'moodle-hue')).code, 0)
   const refused = await fetch(`${address}/xapi/statements`, {
     method: 'POST',
-    headers: { authorization, 'x-experience-api-version': '2.0.0', 'content-type': 'application/json' },
+    headers: {
+      authorization,
+      'x-experience-api-version': '2.0.0',
+      'content-type': 'application/json',
+    },
     body: '{}',
   })
   t.equal(refused.status, 401, 'suspension takes effect on the next request')

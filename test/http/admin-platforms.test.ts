@@ -11,14 +11,25 @@ t.test('the configured LRS_BASIC_KEY is the bootstrap admin platform credential'
   t.equal(platform.status, 'active')
 })
 
-t.test('a fresh hub without configured credentials generates one admin credential, once', async (t) => {
-  const hub = await startHub(t, { basicKey: undefined, basicSecret: undefined })
-  t.ok(hub.bootstrap.generatedSecret, 'a secret was generated')
-  const authorization = `Basic ${Buffer.from(`${hub.bootstrap.key}:${hub.bootstrap.generatedSecret}`).toString('base64')}`
-  const res = await hub.app.inject({ method: 'GET', url: '/admin/platforms', headers: { authorization } })
-  t.equal(res.statusCode, 200)
-  t.same(res.json().platforms.map((p: { id: string }) => p.id), ['hub-admin'])
-})
+t.test(
+  'a fresh hub without configured credentials generates one admin credential, once',
+  async (t) => {
+    const hub = await startHub(t, { basicKey: undefined, basicSecret: undefined })
+    t.ok(hub.bootstrap.generatedSecret, 'a secret was generated')
+    const pair = `${hub.bootstrap.key}:${hub.bootstrap.generatedSecret}`
+    const authorization = `Basic ${Buffer.from(pair).toString('base64')}`
+    const res = await hub.app.inject({
+      method: 'GET',
+      url: '/admin/platforms',
+      headers: { authorization },
+    })
+    t.equal(res.statusCode, 200)
+    t.same(
+      res.json().platforms.map((p: { id: string }) => p.id),
+      ['hub-admin'],
+    )
+  },
+)
 
 t.test('platforms are registered, listed, changed and removed', async (t) => {
   const hub = await startHub(t)
@@ -35,12 +46,21 @@ t.test('platforms are registered, listed, changed and removed', async (t) => {
     name: 'Moodle Hà Nội',
     account: { homePage: 'https://moodle.example.edu.vn', name: 'moodle-hanoi' },
   })
-  t.equal((await admin(hub, 'POST', '/platforms', { id: 'moodle-hanoi', name: 'x', scopes: [] })).statusCode, 409)
+  t.equal(
+    (await admin(hub, 'POST', '/platforms', { id: 'moodle-hanoi', name: 'x', scopes: [] }))
+      .statusCode,
+    409,
+  )
 
-  const listed = (await admin(hub, 'GET', '/platforms')).json().platforms.map((p: { id: string }) => p.id)
+  const listed = (await admin(hub, 'GET', '/platforms'))
+    .json()
+    .platforms.map((p: { id: string }) => p.id)
   t.same(listed, ['hub-admin', 'moodle-hanoi'])
 
-  const changed = await admin(hub, 'PATCH', '/platforms/moodle-hanoi', { scopes: ['state'], status: 'suspended' })
+  const changed = await admin(hub, 'PATCH', '/platforms/moodle-hanoi', {
+    scopes: ['state'],
+    status: 'suspended',
+  })
   t.equal(changed.statusCode, 200)
   t.same(changed.json().scopes, ['state'])
   t.equal(changed.json().status, 'suspended')
@@ -55,7 +75,10 @@ t.test('bad input is a 400 naming the field', async (t) => {
     [{ id: 'Bad Id', name: 'x', scopes: [] }, 'id'],
     [{ id: 'ok', name: 'x', scopes: ['everything'] }, 'scopes'],
     [{ id: 'ok', name: 'x', scopes: [], homePage: 'not a url' }, 'homePage'],
-    [{ id: 'ok', name: 'x', scopes: [], authority: { objectType: 'Agent', name: 'no ifi' } }, 'authority'],
+    [
+      { id: 'ok', name: 'x', scopes: [], authority: { objectType: 'Agent', name: 'no ifi' } },
+      'authority',
+    ],
   ]
   for (const [body, field] of cases) {
     const res = await admin(hub, 'POST', '/platforms', body)
@@ -64,25 +87,32 @@ t.test('bad input is a 400 naming the field', async (t) => {
   }
 })
 
-t.test('credentials are issued, listed and revoked all at once; secrets never listed', async (t) => {
-  const hub = await startHub(t)
-  const lms = await registerPlatform(hub, 'lms-one', ['state'])
-  await admin(hub, 'POST', '/platforms/lms-one/credentials', { kind: 'basic', label: 'second' })
+t.test(
+  'credentials are issued, listed and revoked all at once; secrets never listed',
+  async (t) => {
+    const hub = await startHub(t)
+    const lms = await registerPlatform(hub, 'lms-one', ['state'])
+    await admin(hub, 'POST', '/platforms/lms-one/credentials', { kind: 'basic', label: 'second' })
 
-  const listed = (await admin(hub, 'GET', '/platforms/lms-one/credentials')).json().credentials
-  t.equal(listed.length, 2)
-  t.notOk(JSON.stringify(listed).includes(lms.secret))
-  t.notOk(JSON.stringify(listed).includes('scrypt'))
+    const listed = (await admin(hub, 'GET', '/platforms/lms-one/credentials')).json().credentials
+    t.equal(listed.length, 2)
+    t.notOk(JSON.stringify(listed).includes(lms.secret))
+    t.notOk(JSON.stringify(listed).includes('scrypt'))
 
-  t.same((await admin(hub, 'DELETE', '/platforms/lms-one/credentials')).json(), { revoked: 2 })
-  const after = (await admin(hub, 'GET', '/platforms/lms-one/credentials')).json().credentials
-  t.ok(after.every((c: { revokedAt: string | null }) => c.revokedAt !== null))
-})
+    t.same((await admin(hub, 'DELETE', '/platforms/lms-one/credentials')).json(), { revoked: 2 })
+    const after = (await admin(hub, 'GET', '/platforms/lms-one/credentials')).json().credentials
+    t.ok(after.every((c: { revokedAt: string | null }) => c.revokedAt !== null))
+  },
+)
 
 t.test('the admin API requires the admin scope', async (t) => {
   const hub = await startHub(t)
   const lms = await registerPlatform(hub, 'lms-one', ['all'])
-  const res = await hub.app.inject({ method: 'GET', url: '/admin/platforms', headers: { authorization: lms.authorization } })
+  const res = await hub.app.inject({
+    method: 'GET',
+    url: '/admin/platforms',
+    headers: { authorization: lms.authorization },
+  })
   t.equal(res.statusCode, 403)
   t.match(res.json().error.message, /admin/)
   t.equal((await hub.app.inject({ method: 'GET', url: '/admin/platforms' })).statusCode, 401)
@@ -90,8 +120,15 @@ t.test('the admin API requires the admin scope', async (t) => {
 
 t.test('an administrator cannot suspend or remove its own platform', async (t) => {
   const hub = await startHub(t)
-  t.equal((await admin(hub, 'PATCH', '/platforms/hub-admin', { status: 'suspended' })).statusCode, 409)
+  t.equal(
+    (await admin(hub, 'PATCH', '/platforms/hub-admin', { status: 'suspended' })).statusCode,
+    409,
+  )
   t.equal((await admin(hub, 'DELETE', '/platforms/hub-admin')).statusCode, 409)
-  const still = await hub.app.inject({ method: 'GET', url: '/admin/platforms', headers: { authorization: AUTH } })
+  const still = await hub.app.inject({
+    method: 'GET',
+    url: '/admin/platforms',
+    headers: { authorization: AUTH },
+  })
   t.equal(still.statusCode, 200)
 })
