@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { badRequest, HubError } from '../errors.js'
 import { agentKey, isObject, type JsonObject } from './agent-key.js'
+import { parseTimestampParam } from './timestamp.js'
 import type { XapiVersion } from './version.js'
 
 /**
@@ -152,30 +153,10 @@ export function parseRegistration(query: QueryParams): string | undefined {
   return value.toLowerCase()
 }
 
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/
-
-/**
- * `since`: an ISO 8601 timestamp (Data §4.5). Returns it in a form PostgreSQL reads exactly; a
- * timestamp without a zone is taken as UTC, as the hub stores every time in UTC.
- */
+/** `since`: an ISO 8601 timestamp (Data §4.5), exclusive lower bound on the last change. */
 export function parseSince(query: QueryParams): string | undefined {
   const value = optional(query, 'since')
-  if (value === undefined) return undefined
-  const match = TIMESTAMP.exec(value)
-  const [year, month, day, hour, minute, second] = (match?.slice(1, 7) ?? []).map((part) =>
-    Number(part ?? 0),
-  )
-  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 0))
-  const valid =
-    match !== null &&
-    date.getUTCMonth() === (month ?? 0) - 1 &&
-    date.getUTCDate() === day &&
-    (hour ?? 99) < 24 &&
-    (minute ?? 99) < 60 &&
-    (second ?? 99) < 60
-  if (!valid) badRequest('query.since', 'must be an ISO 8601 timestamp')
-  return match?.[7] === undefined ? `${value}Z` : value
+  return value === undefined ? undefined : parseTimestampParam(value, 'query.since')
 }
 
 /** `stateId` / `profileId`: a non-empty string, unique within its context (Communication §2.2). */
