@@ -173,3 +173,20 @@ t.test('registering an external subject requires a configured issuer', async (t)
   t.equal(res.statusCode, 400)
   t.equal(res.json().error.field, 'issuer')
 })
+
+t.test('TRUSTED_ISSUERS is checked at start-up, naming the bad entry', async (t) => {
+  const { loadConfig, ConfigError } = await import('../../src/config.js')
+  const good = [{ issuer: SSO, audience: AUDIENCE, jwksUrl: `${SSO}${JWKS_PATH}` }]
+  t.same(loadConfig({ TRUSTED_ISSUERS: JSON.stringify(good) }).trustedIssuers, good)
+  t.throws(() => loadConfig({ TRUSTED_ISSUERS: 'not json' }), ConfigError)
+  t.throws(() => loadConfig({ TRUSTED_ISSUERS: '{}' }), /array/)
+  t.throws(
+    () => loadConfig({ TRUSTED_ISSUERS: JSON.stringify([{ issuer: SSO }]) }),
+    /\[0\]\.audience/,
+  )
+  t.throws(
+    () => loadConfig({ TRUSTED_ISSUERS: JSON.stringify([{ ...good[0], jwksUrl: 'ftp://x' }]) }),
+    /jwksUrl/,
+  )
+  t.throws(() => loadConfig({ TOKEN_TTL_SECONDS: '3600', KEY_OVERLAP_SECONDS: '60' }), /OVERLAP/)
+})

@@ -1,4 +1,8 @@
 import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { hashSecret } from '../../src/auth/secret-hash.js'
+import { testConfig } from '../../src/config.js'
+import { createTestDb } from '../helpers/test-db.js'
 import { AUTH, startHub } from '../helpers/hub.js'
 import { admin, registerPlatform } from '../auth/fixtures.js'
 
@@ -132,3 +136,34 @@ t.test('an administrator cannot suspend or remove its own platform', async (t) =
   })
   t.equal(still.statusCode, 200)
 })
+
+t.test(
+  'a restart generates nothing new, and a pre-registry credential is carried over',
+  async (t) => {
+    const testDb = await createTestDb()
+    t.teardown(() => testDb.drop())
+    const legacy = { key: 'hub-legacy01', hash: await hashSecret('legacy-secret-123') }
+    await testDb.db.query(
+      `INSERT INTO hub_settings (key, value) VALUES ('bootstrap_credential', $1)`,
+      [JSON.stringify(legacy)],
+    )
+    const config = testConfig({ basicKey: undefined, basicSecret: undefined })
+
+    const first = await buildApp(config, { db: testDb.db })
+    t.teardown(() => first.app.close())
+    t.equal(first.bootstrap.key, 'hub-legacy01')
+    t.equal(first.bootstrap.generatedSecret, undefined)
+    const authorization = `Basic ${Buffer.from('hub-legacy01:legacy-secret-123').toString('base64')}`
+    const res = await first.app.inject({
+      method: 'GET',
+      url: '/admin/platforms',
+      headers: { authorization },
+    })
+    t.equal(res.statusCode, 200, 'the old credential administers the hub')
+
+    const second = await buildApp(config, { db: testDb.db })
+    t.teardown(() => second.app.close())
+    t.equal(second.bootstrap.key, 'hub-legacy01')
+    t.equal(second.bootstrap.generatedSecret, undefined)
+  },
+)
