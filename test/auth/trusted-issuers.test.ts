@@ -190,3 +190,21 @@ t.test('TRUSTED_ISSUERS is checked at start-up, naming the bad entry', async (t)
   )
   t.throws(() => loadConfig({ TOKEN_TTL_SECONDS: '3600', KEY_OVERLAP_SECONDS: '60' }), /OVERLAP/)
 })
+
+t.test('a revoked external identity stops working and can be mapped again', async (t) => {
+  const hub = await ssoHub(t)
+  const key = await idpKey('k1')
+  nock(SSO).get(JWKS_PATH).reply(200, { keys: [key.publicJwk] })
+  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode, 404)
+
+  t.equal((await admin(hub, 'DELETE', '/platforms/lms-sso/credentials')).statusCode, 200)
+  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode, 401)
+
+  const again = await admin(hub, 'POST', '/platforms/lms-sso/credentials', {
+    kind: 'external',
+    issuer: SSO,
+    subject: 'service-account-lms',
+  })
+  t.equal(again.statusCode, 201)
+  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode, 404)
+})
