@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import t from 'tap'
-import { startHub, type TestHub } from '../helpers/hub.js'
+import { AUTH, startHub, type TestHub } from '../helpers/hub.js'
 
 /**
  * The State, Activity Profile and Agent Profile resources through HTTP (xAPI 1.0.3 Communication
@@ -627,6 +627,34 @@ t.test('Profiles need a profileId to delete', async (t) => {
   })
   t.equal(res.statusCode, 400)
   t.equal(res.json().error.field, 'query.profileId')
+})
+
+t.test('a chunked body without Content-Length is cut off at the limit with 413', async (t) => {
+  const hub = await startHub(t, { documentLimit: 1000 })
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' })
+  const query = new URLSearchParams({ activityId: ACTIVITY, agent: AGENT, stateId: 'chunked' })
+  const chunk = new TextEncoder().encode('x'.repeat(400))
+  let sent = 0
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 5) controller.enqueue(chunk)
+      else controller.close()
+    },
+  })
+  const res = await fetch(`${address}/xapi/activities/state?${query}`, {
+    method: 'PUT',
+    body,
+    duplex: 'half',
+    headers: {
+      authorization: AUTH,
+      'x-experience-api-version': '2.0.0',
+      'content-type': 'text/plain',
+    },
+  } as RequestInit)
+  t.equal(res.status, 413)
+  t.match(((await res.json()) as { error: { rule: string } }).error.rule, /1000 bytes/)
+  const after = await hub.xapi({ url: '/xapi/activities/state', query: Object.fromEntries(query) })
+  t.equal(after.statusCode, 404, 'nothing was stored')
 })
 
 t.test(
