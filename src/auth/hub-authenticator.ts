@@ -169,7 +169,7 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
         'sub must be registered',
       )
     }
-    return admit(credential.id, credential.platformId, identity.scopes)
+    return admit(credential.id, credential.platformId)
   }
 
   return {

@@ -7,7 +7,9 @@ import type { RemoteKeySets } from './remote-key-sets.js'
  * Bearer tokens from trusted external identity providers (government single sign-on). Each
  * provider is configured with its issuer, the audience its tokens must name for the hub, and its
  * JWKS URL. A verified token's `sub` must be registered as an `external` credential of a platform;
- * the platform's scopes then apply, narrowed by the token's own `scope` when it has one.
+ * the platform's scopes then apply. The token's own `scope` claim is not used: providers fill it
+ * with OpenID Connect scopes (`openid profile email`), and `profile` would be read as the xAPI
+ * scope of that name, narrowing a platform to the profile resources by accident.
  */
 const EXTERNAL_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA']
 /** Clock skew tolerated between the hub and a provider. */
@@ -16,8 +18,6 @@ const CLOCK_TOLERANCE_S = 5
 export interface ExternalIdentity {
   issuer: string
   subject: string
-  /** The token's `scope` claim split, or undefined when it has none. */
-  scopes: string[] | undefined
 }
 
 export interface TrustedIssuers {
@@ -62,12 +62,7 @@ export function createTrustedIssuers(
       }
       if (typeof payload.sub !== 'string')
         throw unauthorized('the identity provider token lacks sub')
-      const scope = payload.scope
-      return {
-        issuer: issuer.issuer,
-        subject: payload.sub,
-        scopes: typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : undefined,
-      }
+      return { issuer: issuer.issuer, subject: payload.sub }
     },
   }
 }
