@@ -74,6 +74,7 @@ export async function statementWriteRoutes(app: FastifyInstance, opts: { writer:
       version: request.xapiVersion,
       attachments,
     })
+    reply.header('X-Experience-API-Consistent-Through', writer.consistentThrough)
     return reply.code(204).send()
   })
 
@@ -92,6 +93,7 @@ export async function statementWriteRoutes(app: FastifyInstance, opts: { writer:
       version: request.xapiVersion,
       attachments,
     })
+    reply.header('X-Experience-API-Consistent-Through', writer.consistentThrough)
     return reply.code(200).send(ids)
   })
 }

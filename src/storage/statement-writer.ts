@@ -1,29 +1,29 @@
+import { HubError } from '../errors.js'
 import type { JsonObject } from '../xapi/agent-key.js'
 import { agentKey, isObject } from '../xapi/agent-key.js'
-import { mergeActivityDefinition } from '../xapi/activity-definition.js'
 import type { AttachmentPart } from '../xapi/multipart.js'
-import { jsonEqual, sameStatement } from '../xapi/statement-equivalence.js'
-import { statementIndexKeys } from '../xapi/statement-index-keys.js'
+import { sameStatement } from '../xapi/statement-equivalence.js'
+import { statementIndexKeys, type IndexKey } from '../xapi/statement-index-keys.js'
 import { prepareStatement } from '../xapi/statement-prepare.js'
 import type { XapiVersion } from '../xapi/version.js'
-import { HubError } from '../errors.js'
-import type { Db, Sql } from './db.js'
+import type { Db } from './db.js'
 import { PG_ERROR, pgErrorCode } from './db.js'
+import { insertRows, KnownDefinitions, learnActivities, storeAttachments, type InsertRow } from './statement-insert.js'
 
 /**
  * Group commit for statement writes. Requests do not each open a transaction: they join a queue,
- * and one flush at a time writes everything queued in a single transaction with a handful of
- * set-based statements (multi-row INSERT ... SELECT FROM unnest). Under load a flush carries
- * hundreds of requests, so the per-statement cost is a few microseconds of SQL instead of a round
- * trip and a commit each; when idle a flush carries one request and adds no delay.
+ * and one flush at a time writes everything queued with a single SQL statement (see
+ * statement-insert.ts). Under load a flush carries hundreds of requests, so a statement costs a
+ * few microseconds of SQL instead of a round trip and a commit; when idle a flush carries one
+ * request and adds no delay.
  *
  * Guarantees:
- * - A request is acknowledged only after the transaction holding all of it has committed; a
- *   request is stored entirely or not at all (a failing request's rows are removed inside the
- *   transaction before commit, so nobody ever sees them).
- * - Flushes run one at a time, so `seq` (storage order) is assigned in commit order within a hub
- *   process and keyset paging on it never skips a statement that committed later with a lower seq.
- * - The same id with an equal statement is a no-op; with a different statement a 409 — decided per
+ * - A request is acknowledged only after the statement holding all of it has committed, and a
+ *   request is stored entirely or not at all.
+ * - Flushes run one at a time, so `seq` (storage order) and `stored` grow together in commit
+ *   order within a hub process; keyset paging on `seq` never skips a statement that committed
+ *   later with a lower seq.
+ * - The same id with an equal statement is a no-op; with a different statement a 409, decided per
  *   request, so one client's conflict never fails another client's request in the same flush.
  */
 
@@ -60,39 +60,21 @@ interface Row {
   voids: string | null
   refTarget: string | null
   hashes: string[] | null
+  keys: IndexKey[]
 }
 
 const VOIDED_VERB = 'http://adlnet.gov/expapi/verbs/voided'
-
-/**
- * Activity definitions this process last stored or read, so that statements repeating a known
- * definition (nearly all of them) cost no query. Bounded; cleared when a flush rolls back, since
- * it may then hold definitions that were never committed.
- */
-class KnownDefinitions {
-  private readonly entries = new Map<string, JsonObject>()
-  constructor(private readonly max = 20_000) {}
-  get(iri: string): JsonObject | undefined {
-    return this.entries.get(iri)
-  }
-  set(iri: string, definition: JsonObject): void {
-    if (this.entries.size >= this.max) this.entries.clear()
-    this.entries.set(iri, definition)
-  }
-  clear(): void {
-    this.entries.clear()
-  }
-}
-/** Most statements one flush takes; bounds transaction size and parameter array lengths. */
+/** Most statements one flush takes; bounds the size of the one SQL statement a flush sends. */
 const MAX_FLUSH_STATEMENTS = 5000
 
 export class StatementWriter {
   private queue: Pending[] = []
-  private queued = 0
   private flushing: Promise<void> | undefined
   private lastStoredMs = 0
   private closed = false
   private readonly known = new KnownDefinitions()
+  /** How often one flush retries after a concurrent writer took one of its ids. */
+  private static readonly RACE_RETRIES = 5
   /** Stored time of the last committed flush (for X-Experience-API-Consistent-Through). */
   consistentThrough = new Date().toISOString()
 
@@ -103,7 +85,6 @@ export class StatementWriter {
     if (this.closed) return Promise.reject(new HubError('unavailable', 'the hub is shutting down'))
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject })
-      this.queued += request.statements.length
       this.kick()
     })
   }
@@ -135,7 +116,6 @@ export class StatementWriter {
     }
     const batch = this.queue.slice(0, end)
     this.queue = this.queue.slice(end)
-    this.queued -= count
     return batch
   }
 
@@ -157,13 +137,12 @@ export class StatementWriter {
     }
     if (deferred.length > 0) {
       this.queue.unshift(...deferred)
-      for (const pending of deferred) this.queued += pending.request.statements.length
       batch = batch.filter((pending) => !deferred.includes(pending))
     }
 
     let outcome: Map<Pending, HubError>
     try {
-      outcome = await this.commitWithRetry(rows)
+      outcome = await this.store(rows)
     } catch (error) {
       const wrapped = new HubError('unavailable', 'the statements could not be stored; retry', { cause: error })
       for (const pending of batch) pending.reject(wrapped)
@@ -184,19 +163,41 @@ export class StatementWriter {
     }
   }
 
-  private async commitWithRetry(rows: Row[]): Promise<Map<Pending, HubError>> {
-    for (let attempt = 1; ; attempt++) {
-      const outcome = new Map<Pending, HubError>()
-      try {
-        await this.db.transaction((tx) => storeRows(tx, rows, outcome, this.known))
-        return outcome
-      } catch (error) {
-        this.known.clear()
-        const code = pgErrorCode(error)
-        const retryable = code === PG_ERROR.deadlockDetected || code === PG_ERROR.serializationFailure
-        if (!retryable || attempt >= 3) throw error
-      }
+  /**
+   * Writes the flush. When some ids are already stored, nothing was written: each such request is
+   * settled (equal statement: no-op; different: 409) and the rest is written again.
+   */
+  private async store(rows: Row[]): Promise<Map<Pending, HubError>> {
+    const outcome = new Map<Pending, HubError>()
+    try {
+      await storeAttachments(this.db, attachmentsOf(rows))
+      await learnActivities(this.db, rows.map((r) => r.body), this.known)
+    } catch (error) {
+      this.known.clear()
+      throw error
     }
+
+    let pending = rows
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let result
+      try {
+        result = await insertRows(this.db, toInsertRows(pending))
+      } catch (error) {
+        // Another hub stored one of these ids between our snapshot and our insert: nothing was
+        // written, so simply look again.
+        if (pgErrorCode(error) === PG_ERROR.uniqueViolation && attempt < StatementWriter.RACE_RETRIES) continue
+        throw error
+      }
+      if (result.existing.size === 0) break
+      for (const row of pending) {
+        const body = result.existing.get(row.id)
+        if (body !== undefined && !sameStatement(JSON.parse(body) as JsonObject, row.sent)) {
+          if (!outcome.has(row.owner)) outcome.set(row.owner, conflict(row.id))
+        }
+      }
+      pending = pending.filter((row) => !outcome.has(row.owner) && !result.existing.has(row.id))
+    }
+    return outcome
   }
 }
 
@@ -246,6 +247,7 @@ function toRow(owner: Pending, sent: JsonObject, body: JsonObject): Row {
     // its target matches, and names no exception for voiding ones.
     refTarget: ref,
     hashes: hashes.length === 0 ? null : hashes,
+    keys: statementIndexKeys(body),
   }
 }
 
@@ -256,143 +258,7 @@ function conflict(id: string): HubError {
   })
 }
 
-/** Marks a request failed (the first reason found is the one reported). */
-function fail(outcome: Map<Pending, HubError>, owner: Pending, error: HubError): void {
-  if (!outcome.has(owner)) outcome.set(owner, error)
-}
-
-/** Everything one flush writes, inside its transaction. Fills `outcome` with failed requests. */
-async function storeRows(
-  tx: Sql,
-  rows: Row[],
-  outcome: Map<Pending, HubError>,
-  known: KnownDefinitions,
-): Promise<void> {
-  if (rows.length === 0) return
-
-  const inserted = await insertStatements(tx, rows)
-  await settleExisting(tx, rows, inserted, outcome)
-
-  const losers = rows.filter((row) => outcome.has(row.owner) && inserted.has(row.id))
-  if (losers.length > 0) {
-    await tx.query('DELETE FROM statements WHERE seq = ANY($1::bigint[])', [losers.map((r) => inserted.get(r.id))])
-  }
-  const kept = rows.filter((row) => !outcome.has(row.owner) && inserted.has(row.id))
-  if (kept.length === 0) return
-
-  await insertIndexKeys(tx, kept, inserted)
-  await applyVoiding(tx, kept)
-  await storeAttachments(tx, kept)
-  await learnActivities(tx, kept, known)
-}
-
-/**
- * Inserts statements whose id is new; returns id → seq of those inserted. The whole flush travels
- * as one JSON parameter unpacked by jsonb_to_recordset: one parse on the server, and no
- * array-literal escaping of large bodies on the client.
- */
-async function insertStatements(tx: Sql, rows: Row[]): Promise<Map<string, string>> {
-  const payload = rows.map((r) => ({
-    id: r.id,
-    stored: r.body.stored,
-    version: r.owner.request.version,
-    client_id: r.owner.request.clientId,
-    actor_key: r.actorKey,
-    verb_id: r.verbId,
-    voids: r.voids,
-    hashes: r.hashes,
-    body: r.body,
-  }))
-  const { rows: result } = await tx.query<{ id: string; seq: string }>(
-    `INSERT INTO statements (id, stored, version, client_id, actor_key, verb_id, voids, attachment_hashes, body)
-     SELECT r.id, r.stored, r.version, r.client_id, r.actor_key, r.verb_id, r.voids,
-            CASE WHEN r.hashes IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(r.hashes)) END,
-            r.body
-     FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, stored timestamptz, version text, client_id text,
-       actor_key text, verb_id text, voids uuid, hashes jsonb, body jsonb)
-     ON CONFLICT (id) DO NOTHING
-     RETURNING id, seq`,
-    [JSON.stringify(payload)],
-  )
-  return new Map(result.map((row) => [row.id, row.seq]))
-}
-
-/** Ids that were already stored: equal statement → no-op for that request, different → 409. */
-async function settleExisting(
-  tx: Sql,
-  rows: Row[],
-  inserted: Map<string, string>,
-  outcome: Map<Pending, HubError>,
-): Promise<void> {
-  const existing = rows.filter((row) => !inserted.has(row.id))
-  if (existing.length === 0) return
-  const { rows: stored } = await tx.query<{ id: string; body: string }>(
-    'SELECT id, body FROM statements WHERE id = ANY($1::uuid[])',
-    [existing.map((r) => r.id)],
-  )
-  const bodies = new Map(stored.map((row) => [row.id, JSON.parse(row.body) as JsonObject]))
-  for (const row of existing) {
-    const body = bodies.get(row.id)
-    if (body === undefined || !sameStatement(body, row.sent)) fail(outcome, row.owner, conflict(row.id))
-  }
-}
-
-/** Own filter keys, plus the keys of the statement a StatementRef targets (xAPI filter rules). */
-async function insertIndexKeys(tx: Sql, rows: Row[], inserted: Map<string, string>): Promise<void> {
-  const keys: string[] = []
-  const seqs: string[] = []
-  const direct: boolean[] = []
-  for (const row of rows) {
-    const seq = inserted.get(row.id)!
-    for (const entry of statementIndexKeys(row.body)) {
-      keys.push(entry.key)
-      seqs.push(seq)
-      direct.push(entry.direct)
-    }
-  }
-  await tx.query(
-    `INSERT INTO statement_index (key, seq, direct)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[])
-     ON CONFLICT DO NOTHING`,
-    [keys, seqs, direct],
-  )
-  const refs = rows.filter((row) => row.refTarget !== null)
-  if (refs.length === 0) return
-  await tx.query(
-    `INSERT INTO statement_index (key, seq, direct)
-     SELECT i.key, r.seq, i.direct
-     FROM unnest($1::bigint[], $2::uuid[]) AS r (seq, target)
-     JOIN statements t ON t.id = r.target
-     JOIN statement_index i ON i.seq = t.seq
-     ON CONFLICT (key, seq) DO UPDATE SET direct = statement_index.direct OR excluded.direct`,
-    [refs.map((r) => inserted.get(r.id)), refs.map((r) => r.refTarget)],
-  )
-}
-
-/**
- * Marks voided statements (xAPI Data §2.3.2: a statement is voided if and only if it is not itself
- * a voiding statement and a voiding statement refers to it). Works both ways round: a voiding
- * statement voids a target already stored, and a statement arriving after its voiding statement
- * is stored voided. A voiding statement aimed at another voiding statement is stored and voids
- * nothing; the specification does not make it an error.
- */
-async function applyVoiding(tx: Sql, rows: Row[]): Promise<void> {
-  // Both lookups are index probes: targets by primary key, voiding statements by the partial
-  // index on `voids`. A flush without voiding statements still checks whether any of its ids
-  // was voided in advance, which is one probe of a small index.
-  await tx.query(
-    `UPDATE statements s SET voided = true
-     WHERE s.voids IS NULL AND NOT s.voided
-       AND s.id IN (
-         SELECT unnest($1::uuid[])
-         UNION
-         SELECT v.voids FROM statements v WHERE v.voids = ANY($2::uuid[])
-       )`,
-    [rows.flatMap((r) => (r.voids === null ? [] : [r.voids])), rows.map((r) => r.id)],
-  )
-}
-
-async function storeAttachments(tx: Sql, rows: Row[]): Promise<void> {
+function attachmentsOf(rows: readonly Row[]): AttachmentPart[] {
   const parts = new Map<string, AttachmentPart>()
   for (const row of rows) {
     for (const hash of row.hashes ?? []) {
@@ -400,83 +266,37 @@ async function storeAttachments(tx: Sql, rows: Row[]): Promise<void> {
       if (part !== undefined) parts.set(hash, part)
     }
   }
-  if (parts.size === 0) return
-  const list = [...parts.values()]
-  await tx.query(
-    `INSERT INTO attachments (sha2, content_type, length, content)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
-     ON CONFLICT (sha2) DO NOTHING`,
-    [list.map((p) => p.sha2), list.map((p) => p.contentType), list.map((p) => p.content.length), list.map((p) => p.content)],
-  )
-}
-
-/** Activities with a definition, found anywhere in the statements, in IRI order. */
-function definedActivities(rows: Row[]): Map<string, JsonObject[]> {
-  const found = new Map<string, JsonObject[]>()
-  const visit = (activity: unknown) => {
-    if (!isObject(activity) || typeof activity.id !== 'string' || !isObject(activity.definition)) return
-    if (activity.objectType !== undefined && activity.objectType !== 'Activity') return
-    const list = found.get(activity.id) ?? []
-    list.push(activity.definition)
-    found.set(activity.id, list)
-  }
-  const visitContext = (context: unknown) => {
-    if (!isObject(context) || !isObject(context.contextActivities)) return
-    for (const list of Object.values(context.contextActivities)) {
-      for (const activity of Array.isArray(list) ? list : [list]) visit(activity)
-    }
-  }
-  for (const { body } of rows) {
-    visit(body.object)
-    visitContext(body.context)
-    if (isObject(body.object) && body.object.objectType === 'SubStatement') {
-      visit(body.object.object)
-      visitContext(body.object.context)
-    }
-  }
-  return found
+  return [...parts.values()]
 }
 
 /**
- * Keeps the Activities resource current. Rows are locked and written in IRI order, so two hubs
- * flushing batches that share activities cannot deadlock on each other.
+ * The rows as written. A StatementRef whose target is written in the same flush takes the
+ * target's keys here, since the SQL can only copy keys of statements already stored.
  */
-async function learnActivities(tx: Sql, rows: Row[], known: KnownDefinitions): Promise<void> {
-  const found = definedActivities(rows)
-  // Skip activities whose incoming definitions add nothing to the definition last seen here.
-  for (const [iri, incoming] of found) {
-    const cached = known.get(iri)
-    if (cached === undefined) continue
-    let merged: JsonObject = cached
-    for (const definition of incoming) merged = mergeActivityDefinition(merged, definition)
-    if (jsonEqual(merged, cached)) found.delete(iri)
-  }
-  if (found.size === 0) return
-  const iris = [...found.keys()].sort()
-  const { rows: current } = await tx.query<{ iri: string; definition: string }>(
-    'SELECT iri, definition FROM activities WHERE iri = ANY($1::text[]) ORDER BY iri FOR UPDATE',
-    [iris],
-  )
-  const stored = new Map(current.map((row) => [row.iri, row.definition]))
-  const changed: string[] = []
-  const merged = new Map<string, JsonObject>()
-  for (const iri of iris) {
-    const before = stored.get(iri)
-    let definition = before === undefined ? undefined : (JSON.parse(before) as JsonObject)
-    for (const incoming of found.get(iri) ?? []) definition = mergeActivityDefinition(definition, incoming)
-    if (definition === undefined) continue
-    // Most statements repeat a definition already known; rewriting it would only bloat the table.
-    if (before === undefined || !jsonEqual(JSON.parse(before) as JsonObject, definition)) {
-      changed.push(iri)
-      merged.set(iri, definition)
+function toInsertRows(rows: readonly Row[]): InsertRow[] {
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  const voidedHere = new Set(rows.flatMap((row) => (row.voids === null ? [] : [row.voids])))
+  return rows.map((row) => {
+    const target = row.refTarget === null ? undefined : byId.get(row.refTarget)
+    return {
+      id: row.id,
+      stored: String(row.body.stored),
+      version: row.owner.request.version,
+      clientId: row.owner.request.clientId,
+      actorKey: row.actorKey,
+      verbId: row.verbId,
+      voids: row.voids,
+      refTarget: row.refTarget,
+      voidedInFlush: voidedHere.has(row.id),
+      hashes: row.hashes,
+      body: row.body,
+      keys: target === undefined ? row.keys : mergeKeys(row.keys, target.keys),
     }
-    known.set(iri, definition)
-  }
-  if (changed.length === 0) return
-  await tx.query(
-    `INSERT INTO activities (iri, definition)
-     SELECT * FROM unnest($1::text[], $2::jsonb[])
-     ON CONFLICT (iri) DO UPDATE SET definition = excluded.definition, updated_at = now()`,
-    [changed, changed.map((iri) => JSON.stringify(merged.get(iri)))],
-  )
+  })
+}
+
+function mergeKeys(own: readonly IndexKey[], inherited: readonly IndexKey[]): IndexKey[] {
+  const merged = new Map<string, boolean>()
+  for (const { key, direct } of [...own, ...inherited]) merged.set(key, direct || merged.get(key) === true)
+  return [...merged].map(([key, direct]) => ({ key, direct }))
 }

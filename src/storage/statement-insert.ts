@@ -1,0 +1,241 @@
+import type { JsonObject } from '../xapi/agent-key.js'
+import { isObject } from '../xapi/agent-key.js'
+import { mergeActivityDefinition } from '../xapi/activity-definition.js'
+import type { AttachmentPart } from '../xapi/multipart.js'
+import { jsonEqual } from '../xapi/statement-equivalence.js'
+import type { IndexKey } from '../xapi/statement-index-keys.js'
+import type { Db, Sql } from './db.js'
+
+/**
+ * The SQL of statement writes. Everything one flush stores goes to the server as one JSON
+ * parameter and is written by ONE statement (data-modifying CTEs), so a flush costs one round
+ * trip and is atomic without an explicit transaction: a statement either commits as a whole or
+ * not at all, and a crash at any moment leaves nothing half written.
+ */
+
+/** One statement ready to be written. */
+export interface InsertRow {
+  id: string
+  stored: string
+  version: string
+  clientId: string
+  actorKey: string
+  verbId: string
+  /** Set on voiding statements: the id of the statement they void. */
+  voids: string | null
+  /** Set on statements whose object is a StatementRef (voiding ones included). */
+  refTarget: string | null
+  /** True when a voiding statement written in the same flush targets this one. */
+  voidedInFlush: boolean
+  hashes: string[] | null
+  body: JsonObject
+  /** The statement's own filter keys, plus those of a target written in the same flush. */
+  keys: IndexKey[]
+}
+
+export interface InsertOutcome {
+  /** id → seq of the statements written; empty when `existing` is not. */
+  inserted: Map<string, string>
+  /**
+   * Ids of the flush that were already stored, with the stored body (JSON text). When any id
+   * already exists, NOTHING is written: the caller decides per request (no-op or conflict) and
+   * writes the rest in a second attempt.
+   */
+  existing: Map<string, string>
+}
+
+/**
+ * Writes the rows, or nothing when one of their ids is already stored.
+ *
+ * Step by step, all in one snapshot:
+ * - `existing` finds ids already stored;
+ * - `ins` inserts the statements unless `existing` found any. A statement whose voiding statement
+ *   was stored earlier, or arrives in the same flush, is inserted voided (xAPI Data §2.3.2);
+ * - `idx` inserts the filter keys: each statement's own, plus the keys of an already-stored
+ *   statement it targets with a StatementRef (Communication §2.1.4), a key marked direct when
+ *   either source says so;
+ * - `voiding` marks already-stored targets of new voiding statements voided; a voiding statement
+ *   aimed at another voiding statement voids nothing.
+ * A concurrent writer inserting one of these ids between the snapshot and the insert makes the
+ * statement fail with a unique violation, which the caller treats as "try again".
+ */
+export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<InsertOutcome> {
+  const statements = rows.map((r) => ({
+    id: r.id,
+    stored: r.stored,
+    version: r.version,
+    client_id: r.clientId,
+    actor_key: r.actorKey,
+    verb_id: r.verbId,
+    voids: r.voids,
+    ref_target: r.refTarget,
+    voided_in_flush: r.voidedInFlush,
+    hashes: r.hashes,
+    body: r.body,
+  }))
+  const keys = rows.flatMap((r) => r.keys.map((k) => ({ id: r.id, key: k.key, direct: k.direct })))
+
+  const { rows: result } = await sql.query<{ kind: string; id: string; seq: string | null; body: string | null }>(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, stored timestamptz, version text,
+         client_id text, actor_key text, verb_id text, voids uuid, ref_target uuid, voided_in_flush boolean,
+         hashes jsonb, body jsonb)
+     ),
+     keys AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS k (id uuid, key text, direct boolean)
+     ),
+     existing AS (
+       SELECT s.id, s.body FROM statements s WHERE s.id IN (SELECT id FROM input)
+     ),
+     ins AS (
+       INSERT INTO statements (id, stored, version, client_id, actor_key, verb_id, voids, voided,
+                               attachment_hashes, body)
+       SELECT i.id, i.stored, i.version, i.client_id, i.actor_key, i.verb_id, i.voids,
+              i.voids IS NULL AND (
+                i.voided_in_flush OR EXISTS (SELECT 1 FROM statements v WHERE v.voids = i.id)
+              ),
+              CASE WHEN i.hashes IS NULL THEN NULL
+                   ELSE ARRAY(SELECT jsonb_array_elements_text(i.hashes)) END,
+              i.body
+       FROM input i
+       WHERE NOT EXISTS (SELECT 1 FROM existing)
+       RETURNING id, seq
+     ),
+     idx AS (
+       INSERT INTO statement_index (key, seq, direct)
+       SELECT key, seq, bool_or(direct) FROM (
+         SELECT k.key, ins.seq, k.direct FROM keys k JOIN ins ON ins.id = k.id
+         UNION ALL
+         SELECT t_idx.key, ins.seq, t_idx.direct
+         FROM input i
+         JOIN ins ON ins.id = i.id
+         JOIN statements t ON t.id = i.ref_target
+         JOIN statement_index t_idx ON t_idx.seq = t.seq
+       ) AS all_keys
+       GROUP BY key, seq
+     ),
+     voiding AS (
+       UPDATE statements s SET voided = true
+       WHERE s.id IN (SELECT i.voids FROM input i JOIN ins ON ins.id = i.id WHERE i.voids IS NOT NULL)
+         AND s.voids IS NULL AND NOT s.voided
+     )
+     SELECT 'inserted' AS kind, id::text AS id, seq::text AS seq, NULL::text AS body FROM ins
+     UNION ALL
+     SELECT 'existing', id::text, NULL, body::text FROM existing`,
+    [JSON.stringify(statements), JSON.stringify(keys)],
+  )
+
+  const outcome: InsertOutcome = { inserted: new Map(), existing: new Map() }
+  for (const row of result) {
+    if (row.kind === 'inserted') outcome.inserted.set(row.id, row.seq ?? '')
+    else outcome.existing.set(row.id, row.body ?? '{}')
+  }
+  return outcome
+}
+
+/**
+ * Stores attachment content before the statements that name it, so a stored statement never
+ * points at missing bytes. Content is keyed by hash and shared; an unused row is harmless.
+ */
+export async function storeAttachments(sql: Sql, parts: readonly AttachmentPart[]): Promise<void> {
+  if (parts.length === 0) return
+  await sql.query(
+    `INSERT INTO attachments (sha2, content_type, length, content)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
+     ON CONFLICT (sha2) DO NOTHING`,
+    [parts.map((p) => p.sha2), parts.map((p) => p.contentType), parts.map((p) => p.content.length), parts.map((p) => p.content)],
+  )
+}
+
+/**
+ * Activity definitions this process last stored or read, so that statements repeating a known
+ * definition (nearly all of them) cost no query. Bounded; cleared when a write fails, since it
+ * may then hold definitions that were never committed.
+ */
+export class KnownDefinitions {
+  private readonly entries = new Map<string, JsonObject>()
+  constructor(private readonly max = 20_000) {}
+  get(iri: string): JsonObject | undefined {
+    return this.entries.get(iri)
+  }
+  set(iri: string, definition: JsonObject): void {
+    if (this.entries.size >= this.max) this.entries.clear()
+    this.entries.set(iri, definition)
+  }
+  clear(): void {
+    this.entries.clear()
+  }
+}
+
+/** Activities with a definition, found anywhere in the statements. */
+export function definedActivities(bodies: readonly JsonObject[]): Map<string, JsonObject[]> {
+  const found = new Map<string, JsonObject[]>()
+  const visit = (activity: unknown) => {
+    if (!isObject(activity) || typeof activity.id !== 'string' || !isObject(activity.definition)) return
+    if (activity.objectType !== undefined && activity.objectType !== 'Activity') return
+    const list = found.get(activity.id) ?? []
+    list.push(activity.definition)
+    found.set(activity.id, list)
+  }
+  const visitContext = (context: unknown) => {
+    if (!isObject(context) || !isObject(context.contextActivities)) return
+    for (const list of Object.values(context.contextActivities)) {
+      for (const activity of Array.isArray(list) ? list : [list]) visit(activity)
+    }
+  }
+  for (const body of bodies) {
+    visit(body.object)
+    visitContext(body.context)
+    if (isObject(body.object) && body.object.objectType === 'SubStatement') {
+      visit(body.object.object)
+      visitContext(body.object.context)
+    }
+  }
+  return found
+}
+
+/**
+ * Keeps the Activities resource current (xAPI Communication §2.5). Definitions that add nothing
+ * to what this process last saw cost nothing; the rest are read, merged and written in IRI order
+ * under row locks, so hubs flushing batches that share activities cannot deadlock.
+ */
+export async function learnActivities(db: Db, bodies: readonly JsonObject[], known: KnownDefinitions): Promise<void> {
+  const found = definedActivities(bodies)
+  for (const [iri, incoming] of found) {
+    const cached = known.get(iri)
+    if (cached === undefined) continue
+    let merged: JsonObject = cached
+    for (const definition of incoming) merged = mergeActivityDefinition(merged, definition)
+    if (jsonEqual(merged, cached)) found.delete(iri)
+  }
+  if (found.size === 0) return
+
+  const iris = [...found.keys()].sort()
+  await db.transaction(async (tx) => {
+    const { rows: current } = await tx.query<{ iri: string; definition: string }>(
+      'SELECT iri, definition FROM activities WHERE iri = ANY($1::text[]) ORDER BY iri FOR UPDATE',
+      [iris],
+    )
+    const stored = new Map(current.map((row) => [row.iri, JSON.parse(row.definition) as JsonObject]))
+    const changed: string[] = []
+    const merged = new Map<string, JsonObject>()
+    for (const iri of iris) {
+      const before = stored.get(iri)
+      let definition = before
+      for (const incoming of found.get(iri) ?? []) definition = mergeActivityDefinition(definition, incoming)
+      if (definition === undefined) continue
+      if (before === undefined || !jsonEqual(before, definition)) {
+        changed.push(iri)
+        merged.set(iri, definition)
+      }
+      known.set(iri, definition)
+    }
+    if (changed.length === 0) return
+    await tx.query(
+      `INSERT INTO activities (iri, definition)
+       SELECT * FROM unnest($1::text[], $2::jsonb[])
+       ON CONFLICT (iri) DO UPDATE SET definition = excluded.definition, updated_at = now()`,
+      [changed, changed.map((iri) => JSON.stringify(merged.get(iri)))],
+    )
+  })
+}
