@@ -33,10 +33,18 @@ import { claimedIssuer, type TrustedIssuers } from './trusted-issuers.js'
  * honoured as promptly as one made through this process's admin API. Rotating a secret issues a
  * new credential and revokes the old one, so a remembered old secret fails the check too.
  *
- * Failed Basic attempts are not remembered and each costs one scrypt run; see docs/auth.md.
+ * A refused Basic header is remembered for 30 s, so repeating it costs no scrypt run; new wrong
+ * secrets each cost one (see docs/auth.md).
  */
 const VERIFIED_TTL_MS = 10 * 60_000
 const VERIFIED_MAX = 50_000
+/**
+ * A misconfigured plugin retries the same wrong secret over and over; remembering a refused
+ * header briefly keeps that from costing one scrypt run per request. A header refused here can
+ * only become valid when a credential with exactly that key and secret is created, which the
+ * admin API does only with an operator-chosen secret: such a credential works after this delay.
+ */
+const REFUSED_TTL_MS = 30_000
 
 interface Remembered {
   credentialId: string
@@ -75,6 +83,7 @@ function digest(text: string): string {
 export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthenticator {
   const { db, config, keyRing, trustedIssuers, rateLimiter } = parts
   const verified = new Map<string, Remembered>()
+  const refused = new Map<string, number>()
   const platforms = new Map<string, PlatformAccess>()
 
   async function access(credentialId: string, platformId: string): Promise<PlatformAccess> {
@@ -132,13 +141,25 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
   async function basic(authorization: string): Promise<Principal> {
     const id = digest(authorization)
     const known = verified.get(id)
-    if (known !== undefined && known.until > Date.now())
+    if (known !== undefined && known.until > Date.now()) {
       return admit(known.credentialId, known.platformId)
+    }
+    if ((refused.get(id) ?? 0) > Date.now()) {
+      throw unauthorized('unknown key or wrong secret', 'requires a valid HTTP Basic credential')
+    }
 
     const parsed = parseBasic(authorization)
-    if (parsed === undefined)
+    if (parsed === undefined) {
       throw unauthorized('the Authorization header is not a valid HTTP Basic credential')
-    const credential = await checkSecret(parsed.key, parsed.secret)
+    }
+    let credential: CredentialForAuth
+    try {
+      credential = await checkSecret(parsed.key, parsed.secret)
+    } catch (error) {
+      if (refused.size >= VERIFIED_MAX) refused.clear()
+      refused.set(id, Date.now() + REFUSED_TTL_MS)
+      throw error
+    }
     const principal = await admit(credential.id, credential.platformId)
     if (verified.size >= VERIFIED_MAX) verified.clear()
     verified.set(id, {

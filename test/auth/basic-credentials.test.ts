@@ -124,3 +124,24 @@ t.test('secrets are stored only as salted scrypt hashes', async (t) => {
   t.match(rows[0]?.secret_hash, /^scrypt\$16384\$8\$1\$/)
   t.notOk(rows[0]?.secret_hash.includes(lms.secret))
 })
+
+t.test('a repeated wrong secret is refused from memory, without hashing again', async (t) => {
+  const hub = await startHub(t)
+  const lms = await registerPlatform(hub, 'lms-one', ['state'])
+  const wrong = basicHeader(lms.key, 'wrong-secret-123')
+  const elapsedMs = async (times: number): Promise<number> => {
+    const started = process.hrtime.bigint()
+    for (let i = 0; i < times; i++) t.equal((await xapiGet(hub, STATE_URL, wrong)).statusCode, 401)
+    return Number(process.hrtime.bigint() - started) / 1e6 / times
+  }
+  // Compared with the first refusal (one scrypt run) rather than a fixed time, so a loaded
+  // machine slows both sides alike.
+  const first = await elapsedMs(1)
+  const repeated = await elapsedMs(20)
+  t.ok(repeated < first / 3, `repeated ${repeated.toFixed(1)} ms, first ${first.toFixed(1)} ms`)
+  t.equal(
+    (await xapiGet(hub, STATE_URL, lms.authorization)).statusCode,
+    404,
+    'the right secret works',
+  )
+})
