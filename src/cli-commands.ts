@@ -211,14 +211,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2
   }
   const base = (values.url ?? io.settings.url).replace(/\/+$/, '')
-  const response = await io.fetch(`${base}/admin${call.path}`, {
-    method: call.method,
-    headers: {
-      authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`,
-      ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-  })
+  let response: Response
+  try {
+    response = await io.fetch(`${base}/admin${call.path}`, {
+      method: call.method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`,
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+    })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    io.err(`cannot reach the hub at ${base} (${reason}); is it running? Set --url or HUB_URL\n`)
+    return 1
+  }
   const text = await response.text()
   if (!response.ok) {
     io.err(`hub answered ${response.status}: ${text}\n`)

@@ -110,3 +110,19 @@ t.test('usage mistakes exit 2 and refusals exit 1 with the hub answer', async (t
   t.equal(wrong.code, 1)
   t.match(wrong.err, /401/)
 })
+
+t.test('an unreachable hub is reported, not thrown', async (t) => {
+  let err = ''
+  const code = await runCli(['platforms', 'list'], {
+    settings: loadCliSettings({
+      HUB_URL: 'http://127.0.0.1:9',
+      HUB_ADMIN_KEY: KEY,
+      HUB_ADMIN_SECRET: SECRET,
+    }),
+    fetch,
+    out: () => undefined,
+    err: (text) => (err += text),
+  })
+  t.equal(code, 1)
+  t.match(err, /cannot reach the hub at http:\/\/127\.0\.0\.1:9/)
+})
