@@ -86,3 +86,32 @@ t.test(
     t.equal(post.statusCode, 405)
   },
 )
+
+t.test('learns definitions from stored statements, merging languages', async (t) => {
+  const hub = await startHub(t)
+  const send = (definition: Record<string, unknown>) =>
+    hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: {
+        actor: { objectType: 'Agent', mbox: 'mailto:learner@example.org' },
+        verb: { id: 'http://adlnet.gov/expapi/verbs/attempted', display: { en: 'attempted' } },
+        object: { objectType: 'Activity', id: IRI, definition },
+      },
+    })
+  t.equal((await send({ name: { en: 'Algebra 1' }, type: 'urn:type:course' })).statusCode, 200)
+  t.equal(
+    (await send({ name: { vi: 'Đại số 1' }, description: { vi: 'Nhập môn' } })).statusCode,
+    200,
+  )
+  const res = await hub.xapi({ url: '/xapi/activities', query: { activityId: IRI } })
+  t.same(res.json(), {
+    objectType: 'Activity',
+    id: IRI,
+    definition: {
+      name: { en: 'Algebra 1', vi: 'Đại số 1' },
+      type: 'urn:type:course',
+      description: { vi: 'Nhập môn' },
+    },
+  })
+})

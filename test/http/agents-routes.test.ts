@@ -3,13 +3,13 @@ import t from 'tap'
 import type { Db } from '../../src/storage/db.js'
 import { agentKey, type JsonObject } from '../../src/xapi/agent-key.js'
 import { statementIndexKeys } from '../../src/xapi/statement-index-keys.js'
-import { KEY, startHub } from '../helpers/hub.js'
+import { startHub } from '../helpers/hub.js'
 
 /** The Agents Resource (xAPI 1.0.3 Communication §2.4; 2.0.0 §4.1.6.3). */
 
 const ANA = { objectType: 'Agent', mbox: 'mailto:ana@example.org' }
 
-/** Stores a statement row and its index keys directly, as the statement writer would. */
+/** Stores another platform's statement directly, with its index keys. */
 async function insertStatement(db: Db, clientId: string, statement: JsonObject): Promise<void> {
   const id = randomUUID()
   const body = { ...statement, id, stored: new Date().toISOString() }
@@ -35,23 +35,27 @@ async function insertStatement(db: Db, clientId: string, statement: JsonObject):
 
 const statement = (actor: JsonObject, extra: JsonObject = {}): JsonObject => ({
   actor,
-  verb: { id: 'http://adlnet.gov/expapi/verbs/attempted' },
-  object: { id: 'https://example.org/activities/a' },
+  verb: { id: 'http://adlnet.gov/expapi/verbs/attempted', display: { en: 'attempted' } },
+  object: { objectType: 'Activity', id: 'https://example.org/activities/a' },
   ...extra,
 })
 
 t.test('combines the names statements gave the agent into a Person', async (t) => {
   const hub = await startHub(t)
-  await insertStatement(hub.db, KEY, statement({ ...ANA, name: 'Ana' }))
-  await insertStatement(hub.db, KEY, statement({ ...ANA, name: 'Ana Nguyễn' }))
-  await insertStatement(
-    hub.db,
-    KEY,
-    statement(
-      { mbox: 'mailto:teacher@example.org' },
-      { context: { instructor: { ...ANA, name: 'Cô Ana' } } },
-    ),
-  )
+  // Stored through the Statement Resource, so the hub's own writer records and indexes them.
+  const stored = await hub.xapi({
+    method: 'POST',
+    url: '/xapi/statements',
+    body: [
+      statement({ ...ANA, name: 'Ana' }),
+      statement({ ...ANA, name: 'Ana Nguyễn' }),
+      statement(
+        { objectType: 'Agent', mbox: 'mailto:teacher@example.org' },
+        { context: { instructor: { ...ANA, name: 'Cô Ana' } } },
+      ),
+    ],
+  })
+  t.equal(stored.statusCode, 200)
   await insertStatement(hub.db, 'other-platform', statement({ ...ANA, name: 'Secret Name' }))
 
   for (const version of ['1.0.3', '2.0.0']) {
