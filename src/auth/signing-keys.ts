@@ -92,12 +92,16 @@ function unknownKey(rule: string): HubError {
 
 /** Loads the keys, generating and storing a first one (or the configured one) when needed. */
 export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
+  // Another process may go on signing with a key for up to RELOAD_MS after a rotation retired
+  // it; verifying for that much longer than the configured overlap keeps such tokens valid for
+  // their whole lifetime.
+  const overlapMs = config.keyOverlapSeconds * 1000 + RELOAD_MS
   let keys = new Map<string, LoadedKey>()
   let loadedAt = 0
   let unknownKidAt = 0
 
   async function load(): Promise<void> {
-    const stored = await selectUsableKeys(db, config.keyOverlapSeconds)
+    const stored = await selectUsableKeys(db, overlapMs / 1000)
     const next = new Map<string, LoadedKey>()
     for (const key of stored) {
       const known = keys.get(key.kid)
@@ -126,7 +130,7 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
   }
 
   function usable(key: LoadedKey): boolean {
-    return key.retiredAt === null || key.retiredAt + config.keyOverlapSeconds * 1000 > Date.now()
+    return key.retiredAt === null || key.retiredAt + overlapMs > Date.now()
   }
 
   await load()
