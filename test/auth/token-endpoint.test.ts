@@ -264,3 +264,73 @@ t.test(
     )
   },
 )
+
+t.test('narrowing a platform scopes applies to its tokens already issued', async (t) => {
+  const hub = await startHub(t)
+  const lms = await registerPlatform(hub, 'lms-one', ['state', 'statements/write'])
+  const access = (await token(hub, { grant_type: 'client_credentials' }, lms.authorization)).json()
+    .access_token as string
+  t.equal((await xapiGet(hub, STATE_URL, `Bearer ${access}`)).statusCode, 404)
+
+  await admin(hub, 'PATCH', '/platforms/lms-one', { scopes: ['statements/write'] })
+  const res = await xapiGet(hub, STATE_URL, `Bearer ${access}`)
+  t.equal(res.statusCode, 403)
+  t.match(res.json().error.message, /state/)
+})
+
+t.test(
+  'an admin token administers; an expired or unsigned client assertion is refused',
+  async (t) => {
+    const hub = await startHub(t)
+    const adminToken = await token(
+      hub,
+      { grant_type: 'client_credentials', scope: 'admin' },
+      basicHeader('test-key', 'test-secret-123456'),
+    )
+    const listed = await hub.app.inject({
+      method: 'GET',
+      url: '/admin/platforms',
+      headers: { authorization: `Bearer ${adminToken.json().access_token}` },
+    })
+    t.equal(listed.statusCode, 200, 'bearer tokens work on /admin too')
+
+    await admin(hub, 'POST', '/platforms', { id: 'lms-jwt', name: 'JWT LMS', scopes: ['state'] })
+    const { privateKey, publicJwk } = await clientKeys()
+    const issued = await admin(hub, 'POST', '/platforms/lms-jwt/credentials', {
+      kind: 'private_key_jwt',
+      publicJwk,
+    })
+    const clientId = issued.json().credential.key as string
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience('urn:xapi-hub')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 300)
+      .setJti(randomUUID())
+      .sign(privateKey)
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')
+    const body = Buffer.from(
+      JSON.stringify({
+        iss: clientId,
+        sub: clientId,
+        aud: 'urn:xapi-hub',
+        exp: 9999999999,
+        jti: 'x',
+      }),
+    ).toString('base64url')
+    for (const [name, signed] of [
+      ['expired', expired],
+      ['alg none', `${header}.${body}.`],
+    ] as const) {
+      const res = await token(hub, {
+        grant_type: 'client_credentials',
+        client_assertion_type: ASSERTION_TYPE,
+        client_assertion: signed,
+      })
+      t.equal(res.statusCode, 401, name)
+      t.equal(res.json().error, 'invalid_client', name)
+    }
+  },
+)
