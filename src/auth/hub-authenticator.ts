@@ -87,13 +87,14 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
   const platforms = new Map<string, PlatformAccess>()
 
   async function access(credentialId: string, platformId: string): Promise<PlatformAccess> {
-    const version = await liveAuthVersion(db, credentialId)
-    if (version === undefined) {
+    const live = await liveAuthVersion(db, credentialId)
+    if (live === undefined || live.platformId !== platformId) {
       throw unauthorized(
         'the credential is revoked or its platform suspended or removed',
         'requires a live credential',
       )
     }
+    const { version } = live
     const known = platforms.get(platformId)
     if (known !== undefined && known.version === version) return known
 

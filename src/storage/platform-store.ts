@@ -365,13 +365,19 @@ export async function replaceSecretHash(sql: Sql, id: string, secretHash: string
 
 /**
  * liveAuthVersion: the per-request check behind remembered credentials. One primary-key join:
- * the platform's auth version when the credential is unrevoked and the platform active.
+ * the credential's platform and its auth version while the credential is unrevoked and the
+ * platform active; undefined otherwise.
  */
-export async function liveAuthVersion(sql: Sql, credentialId: string): Promise<number | undefined> {
-  const { rows } = await sql.query<{ auth_version: string }>(
-    `SELECT p.auth_version FROM platform_credentials c JOIN platforms p ON p.id = c.platform_id
+export async function liveAuthVersion(
+  sql: Sql,
+  credentialId: string,
+): Promise<{ platformId: string; version: number } | undefined> {
+  const { rows } = await sql.query<{ id: string; auth_version: string }>(
+    `SELECT p.id, p.auth_version
+     FROM platform_credentials c JOIN platforms p ON p.id = c.platform_id
      WHERE c.id = $1 AND c.revoked_at IS NULL AND p.status = 'active'`,
     [credentialId],
   )
-  return rows[0] === undefined ? undefined : Number(rows[0].auth_version)
+  const row = rows[0]
+  return row === undefined ? undefined : { platformId: row.id, version: Number(row.auth_version) }
 }
