@@ -63,6 +63,9 @@ export async function openPostgres(url: string, poolSize: number): Promise<Db> {
     async exec(text) {
       await pool.query(text)
     },
-    close: () => pool.end(),
+    // Idempotent, like the embedded driver: a test may close the store early to simulate an outage.
+    close: async () => {
+      if (!pool.ending) await pool.end()
+    },
   }
 }

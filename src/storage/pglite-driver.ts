@@ -26,7 +26,14 @@ export async function openPglite(dataDir: string): Promise<Db> {
     mkdirSync(dataDir, { recursive: true })
     location = `${dataDir.replace(/\/+$/, '')}/pgdata`
   }
-  const pg = location === undefined ? new PGlite() : new PGlite(location)
+  return wrapPglite(location === undefined ? new PGlite() : new PGlite(location))
+}
+
+/**
+ * Wraps a PGlite instance the caller created (tests start many stores from one migrated
+ * snapshot with `loadDataDir`, which is much faster than migrating each).
+ */
+export async function wrapPglite(pg: PGlite): Promise<Db> {
   await pg.waitReady
   await pg.exec("SET TIME ZONE 'UTC'")
   const root = wrap(pg)

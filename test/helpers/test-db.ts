@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import tap from 'tap'
 import type { Db } from '../../src/storage/db.js'
 import { migrate } from '../../src/storage/migrate.js'
-import { openPglite } from '../../src/storage/pglite-driver.js'
+import { PGlite } from '@electric-sql/pglite'
+import { wrapPglite } from '../../src/storage/pglite-driver.js'
 import { openPostgres } from '../../src/storage/pg-driver.js'
 
 /**
@@ -18,30 +20,70 @@ export interface TestDb {
 
 export const SERVER_URL = process.env.TEST_DATABASE_URL
 
+/**
+ * Migrating a store takes seconds; copying a migrated one takes a fraction of that. Each test
+ * process migrates once: PGlite stores start from a dump of a migrated store, server databases
+ * are created from a migrated template database.
+ */
+let pgliteSnapshot: Promise<Blob> | undefined
+let serverTemplate: Promise<string> | undefined
+
+function snapshot(): Promise<Blob> {
+  pgliteSnapshot ??= (async () => {
+    const pg = new PGlite()
+    await migrate(await wrapPglite(pg))
+    const dump = await pg.dumpDataDir('none')
+    await pg.close()
+    return dump
+  })()
+  return pgliteSnapshot
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: SERVER_URL })
+  await admin.connect()
+  try {
+    await admin.query(text)
+  } finally {
+    await admin.end()
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(SERVER_URL ?? '')
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+function template(): Promise<string> {
+  serverTemplate ??= (async () => {
+    const name = `hub_tpl_${process.pid}_${randomBytes(4).toString('hex')}`
+    await adminQuery(`CREATE DATABASE ${name}`)
+    const db = await openPostgres(databaseUrl(name), 1)
+    await migrate(db)
+    await db.close()
+    // Dropped when this test file's tests are done.
+    tap.teardown(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    return name
+  })()
+  return serverTemplate
+}
+
 export async function createTestDb(): Promise<TestDb> {
   if (SERVER_URL === undefined || SERVER_URL === '') {
-    const db = await openPglite('memory://')
-    await migrate(db)
+    const db = await wrapPglite(new PGlite({ loadDataDir: await snapshot() }))
     return { db, url: undefined, drop: () => db.close() }
   }
   const name = `hub_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: SERVER_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(SERVER_URL)
-  url.pathname = `/${name}`
-  const db = await openPostgres(url.toString(), 5)
-  await migrate(db)
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${await template()}`)
+  const url = databaseUrl(name)
+  const db = await openPostgres(url, 5)
   return {
     db,
-    url: url.toString(),
+    url,
     async drop() {
       await db.close()
-      const cleanup = new pg.Client({ connectionString: SERVER_URL })
-      await cleanup.connect()
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await cleanup.end()
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     },
   }
 }
