@@ -64,3 +64,41 @@ export const COMPETENCE_BASE = `${PROFILE_NAMESPACE}/competences`
 export function competenceIri(frameworkId: string, version: string, code: string): string {
   return `${COMPETENCE_BASE}/${encodeURIComponent(frameworkId)}/${encodeURIComponent(version)}/${encodeURIComponent(code)}`
 }
+
+/**
+ * Statement Templates of the profile (xAPI Profiles, Structure §Statement Templates). Their ids
+ * are stable across profile versions; a finding records the version it was checked against.
+ */
+export const TEMPLATE_BASE = `${PROFILE_NAMESPACE}/templates`
+export const TEMPLATES = {
+  courseRegistered: `${TEMPLATE_BASE}/course-registered`,
+  courseLaunched: `${TEMPLATE_BASE}/course-launched`,
+  courseInitialized: `${TEMPLATE_BASE}/course-initialized`,
+  courseProgressed: `${TEMPLATE_BASE}/course-progressed`,
+  moduleCompleted: `${TEMPLATE_BASE}/module-completed`,
+  assessmentPassed: `${TEMPLATE_BASE}/assessment-passed`,
+  assessmentFailed: `${TEMPLATE_BASE}/assessment-failed`,
+  courseCompleted: `${TEMPLATE_BASE}/course-completed`,
+  coursePassed: `${TEMPLATE_BASE}/course-passed`,
+  courseFailed: `${TEMPLATE_BASE}/course-failed`,
+  competencyAttained: `${TEMPLATE_BASE}/competency-attained`,
+} as const
+
+/** Patterns of the profile; `courseAttempt` is the primary one a registration follows. */
+export const PATTERN_BASE = `${PROFILE_NAMESPACE}/patterns`
+export const PATTERNS = {
+  courseAttempt: `${PATTERN_BASE}/course-attempt`,
+  registrationStep: `${PATTERN_BASE}/registration-step`,
+  start: `${PATTERN_BASE}/start`,
+  learningSteps: `${PATTERN_BASE}/learning-steps`,
+  learningStep: `${PATTERN_BASE}/learning-step`,
+  outcomes: `${PATTERN_BASE}/outcomes`,
+  outcome: `${PATTERN_BASE}/outcome`,
+} as const
+
+/**
+ * The identity provider learners are identified by when NATIONAL_ID_HOMEPAGE is not set: the
+ * `homePage` of the `account` in the actor of every statement the profile describes. The profile
+ * document carries this value; the hub substitutes the configured one when it differs.
+ */
+export const DEFAULT_NATIONAL_ID_HOMEPAGE = 'https://vneid.gov.vn'
