@@ -3,6 +3,7 @@
  * start-up, so a bad value stops the hub with a message naming the variable instead of failing
  * later on some request.
  */
+import { DEFAULT_NATIONAL_ID_HOMEPAGE } from './profile/vocabulary.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -41,6 +42,11 @@ export interface Config {
   readonly trustedIssuers: readonly TrustedIssuer[]
   /** Requests per minute per platform unless the platform has its own limit; 0 turns it off. */
   readonly rateLimitPerMinute: number
+  /**
+   * `homePage` of the national identity provider: the national profile requires learners to be
+   * identified by an `account` of it (NATIONAL_ID_HOMEPAGE).
+   */
+  readonly nationalIdHomePage: string
 }
 
 /** An external identity provider (government single sign-on) trusted for bearer tokens. */
@@ -149,6 +155,18 @@ function signingKey(env: Env): Record<string, unknown> | undefined {
   return value as Record<string, unknown>
 }
 
+function nationalIdHomePage(env: Env): string {
+  const raw = optional(env, 'NATIONAL_ID_HOMEPAGE')
+  if (raw === undefined) return DEFAULT_NATIONAL_ID_HOMEPAGE
+  try {
+    const url = new URL(raw)
+    if (url.protocol === 'http:' || url.protocol === 'https:') return raw
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(`NATIONAL_ID_HOMEPAGE must be an absolute http(s) URL, got "${raw}"`)
+}
+
 /** Reads and checks the configuration; throws {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const basicKey = optional(env, 'LRS_BASIC_KEY')
@@ -189,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
     signingKey: signingKey(env),
     trustedIssuers: trustedIssuers(env),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120_000, 0, 10_000_000),
+    nationalIdHomePage: nationalIdHomePage(env),
   })
 }
 
