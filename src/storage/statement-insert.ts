@@ -31,6 +31,19 @@ export interface InsertRow {
   body: JsonObject
   /** The statement's own filter keys, plus those of a target written in the same flush. */
   keys: IndexKey[]
+  /** Rules of the national profile the statement breaks, recorded with it (migration 0007). */
+  findings?: readonly FindingRow[]
+}
+
+/** One broken rule of the national profile, as `profile_findings` stores it. */
+export interface FindingRow {
+  profileVersion: string
+  template: string
+  templateLabel: string
+  location: string
+  presence: string | null
+  requirement: string
+  message: string
 }
 
 export interface InsertOutcome {
@@ -55,7 +68,9 @@ export interface InsertOutcome {
  *   statement it targets with a StatementRef (Communication §2.1.4), a key marked direct when
  *   either source says so;
  * - `voiding` marks already-stored targets of new voiding statements voided; a voiding statement
- *   aimed at another voiding statement voids nothing.
+ *   aimed at another voiding statement voids nothing;
+ * - `findings` records the national profile rules a statement breaks, joined to `ins` so only
+ *   statements actually inserted get findings (a repeated statement adds none).
  * A concurrent writer inserting one of these ids between the snapshot and the insert makes the
  * statement fail with a unique violation, which the caller treats as "try again".
  */
@@ -74,6 +89,19 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
     body: r.body,
   }))
   const keys = rows.flatMap((r) => r.keys.map((k) => ({ id: r.id, key: k.key, direct: k.direct })))
+  const findings = rows.flatMap((r) =>
+    (r.findings ?? []).map((f) => ({
+      id: r.id,
+      client_id: r.clientId,
+      profile_version: f.profileVersion,
+      template: f.template,
+      template_label: f.templateLabel,
+      rule_location: f.location,
+      presence: f.presence,
+      requirement: f.requirement,
+      message: f.message,
+    })),
+  )
 
   const { rows: result } = await sql.query<{ kind: string; id: string; seq: string | null; body: string | null }>(
     `WITH input AS (
@@ -118,11 +146,21 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
        UPDATE statements s SET voided = true
        WHERE s.id IN (SELECT i.voids FROM input i JOIN ins ON ins.id = i.id WHERE i.voids IS NOT NULL)
          AND s.voids IS NULL AND NOT s.voided
+     ),
+     findings AS (
+       INSERT INTO profile_findings (statement_id, client_id, profile_version, template,
+                                     template_label, rule_location, presence, requirement, message)
+       SELECT f.id, f.client_id, f.profile_version, f.template, f.template_label, f.rule_location,
+              f.presence, f.requirement, f.message
+       FROM jsonb_to_recordset($3::jsonb) AS f (id uuid, client_id text, profile_version text,
+         template text, template_label text, rule_location text, presence text, requirement text,
+         message text)
+       JOIN ins ON ins.id = f.id
      )
      SELECT 'inserted' AS kind, id::text AS id, seq::text AS seq, NULL::text AS body FROM ins
      UNION ALL
      SELECT 'existing', id::text, NULL, body::text FROM existing`,
-    [JSON.stringify(statements), JSON.stringify(keys)],
+    [JSON.stringify(statements), JSON.stringify(keys), JSON.stringify(findings)],
   )
 
   const outcome: InsertOutcome = { inserted: new Map(), existing: new Map() }

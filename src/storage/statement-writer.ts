@@ -8,7 +8,14 @@ import { prepareStatement } from '../xapi/statement-prepare.js'
 import type { XapiVersion } from '../xapi/version.js'
 import type { Db } from './db.js'
 import { PG_ERROR, pgErrorCode } from './db.js'
-import { insertRows, KnownDefinitions, learnActivities, storeAttachments, type InsertRow } from './statement-insert.js'
+import {
+  insertRows,
+  KnownDefinitions,
+  learnActivities,
+  storeAttachments,
+  type FindingRow,
+  type InsertRow,
+} from './statement-insert.js'
 
 /**
  * Group commit for statement writes. Requests do not each open a transaction: they join a queue,
@@ -35,6 +42,11 @@ export interface WriteRequest {
   version: XapiVersion
   /** Attachment content received with the request, by SHA-2. */
   attachments: ReadonlyMap<string, AttachmentPart>
+  /**
+   * National profile findings per statement, in request order (index i belongs to statements[i]);
+   * stored atomically with the statements they concern.
+   */
+  findings?: ReadonlyArray<readonly FindingRow[] | undefined>
 }
 
 export interface WriteResult {
@@ -61,6 +73,7 @@ interface Row {
   refTarget: string | null
   hashes: string[] | null
   keys: IndexKey[]
+  findings: readonly FindingRow[] | undefined
 }
 
 const VOIDED_VERB = 'http://adlnet.gov/expapi/verbs/voided'
@@ -78,7 +91,14 @@ export class StatementWriter {
   /** Stored time of the last committed flush (for X-Experience-API-Consistent-Through). */
   consistentThrough = new Date().toISOString()
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `onCommitted` is called after each flush that stored statements, so followers of the
+   * statements table (the skills projector) can run without polling; it must not block.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly onCommitted?: () => void,
+  ) {}
 
   /** Queues a request's statements; resolves once they are committed. */
   write(request: WriteRequest): Promise<WriteResult> {
@@ -149,6 +169,7 @@ export class StatementWriter {
       return
     }
     this.consistentThrough = stored
+    this.onCommitted?.()
 
     const ids = new Map<Pending, string[]>()
     for (const row of rows) {
@@ -213,8 +234,13 @@ function prepareRows(batch: Pending[], stored: string): { rows: Row[]; deferred:
   const taken = new Set<string>()
   for (const pending of batch) {
     const { request } = pending
-    const own = request.statements.map((statement) =>
-      toRow(pending, statement, prepareStatement(statement, { stored, authority: request.authority, version: request.version })),
+    const own = request.statements.map((statement, index) =>
+      toRow(
+        pending,
+        statement,
+        prepareStatement(statement, { stored, authority: request.authority, version: request.version }),
+        request.findings?.[index],
+      ),
     )
     if (own.some((row) => taken.has(row.id))) {
       deferred.push(pending)
@@ -228,7 +254,12 @@ function prepareRows(batch: Pending[], stored: string): { rows: Row[]; deferred:
   return { rows, deferred }
 }
 
-function toRow(owner: Pending, sent: JsonObject, body: JsonObject): Row {
+function toRow(
+  owner: Pending,
+  sent: JsonObject,
+  body: JsonObject,
+  findings: readonly FindingRow[] | undefined,
+): Row {
   const object = isObject(body.object) ? body.object : {}
   const verb = isObject(body.verb) ? body.verb : {}
   const verbId = typeof verb.id === 'string' ? verb.id : ''
@@ -248,6 +279,7 @@ function toRow(owner: Pending, sent: JsonObject, body: JsonObject): Row {
     refTarget: ref,
     hashes: hashes.length === 0 ? null : hashes,
     keys: statementIndexKeys(body),
+    findings,
   }
 }
 
@@ -291,6 +323,7 @@ function toInsertRows(rows: readonly Row[]): InsertRow[] {
       hashes: row.hashes,
       body: row.body,
       keys: target === undefined ? row.keys : mergeKeys(row.keys, target.keys),
+      ...(row.findings === undefined ? {} : { findings: row.findings }),
     }
   })
 }
