@@ -17,6 +17,14 @@ import { statementReadRoutes } from './http/statement-read-routes.js'
 import { statementWriteRoutes } from './http/statement-write-routes.js'
 import { tokenRoutes } from './http/token-routes.js'
 import { installXapiContext } from './http/xapi-context.js'
+import { skillsAdminRoutes } from './http/skills-admin-routes.js'
+import { skillsRoutes } from './http/skills-routes.js'
+import { createRemoteKeySets } from './auth/remote-key-sets.js'
+import { createTrustedIssuers } from './auth/trusted-issuers.js'
+import { signCredential } from './skills/vc-jwt.js'
+import { openFrameworkCatalog, type FrameworkCatalog } from './storage/skills-catalog.js'
+import { createSkillsProjector, type SkillsProjector } from './storage/skills-projector.js'
+import { createSkillsRecords, type SkillsRecords } from './storage/skills-records.js'
 import { loggerOptions } from './logger.js'
 import type { Db } from './storage/db.js'
 import { openStorage } from './storage/open.js'
@@ -36,6 +44,8 @@ export interface Hub {
   bootstrap: { key: string; generatedSecret: string | undefined }
   /** Platform registry, signing keys and authenticator (docs/auth.md). */
   auth: HubAuth
+  /** Skills records: frameworks, the evidence projector, records and credentials. */
+  skills: { catalog: FrameworkCatalog; projector: SkillsProjector; records: SkillsRecords }
 }
 
 /** Request ids from a proxy are kept when they look like ids, so logs can be joined across hops. */
@@ -71,7 +81,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = options.db ?? (await openStorage(config))
   const auth = await setUpAuth(db, config, options.remoteKeySets)
   const { bootstrap } = auth
-  const writer = new StatementWriter(db)
+  const catalog = await openFrameworkCatalog(db)
+  const projector = createSkillsProjector(db, catalog)
+  const writer = new StatementWriter(db, () => projector.wake())
+  const records = createSkillsRecords(db, catalog, {
+    issuer: { id: config.publicUrl ?? config.tokenIssuer, name: 'National Learning Record Hub' },
+    baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    sign: (credential) => signCredential(auth.keyRing, credential),
+  })
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
@@ -97,6 +114,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(docsRoutes)
   await app.register(tokenRoutes, { auth, config })
   await app.register(adminRoutes, { auth, prefix: '/admin' })
+  await app.register(skillsAdminRoutes, { auth, db, catalog, projector, prefix: '/admin' })
+  await app.register(skillsRoutes, {
+    records,
+    keyRing: auth.keyRing,
+    trustedIssuers: createTrustedIssuers(config.trustedIssuers, createRemoteKeySets(options.remoteKeySets)),
+  })
 
   await app.register(
     async (xapi) => {
@@ -113,7 +136,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   )
 
   // Close order: the server has stopped taking requests; queued statements commit; then the store.
+  app.addHook('onReady', async () => projector.start())
   app.addHook('onClose', () => writer.close())
+  app.addHook('onClose', () => projector.stop())
   if (options.db === undefined) app.addHook('onClose', () => db.close())
-  return { app, db, bootstrap: { key: bootstrap.key, generatedSecret: bootstrap.generatedSecret }, auth }
+  return {
+    app,
+    db,
+    bootstrap: { key: bootstrap.key, generatedSecret: bootstrap.generatedSecret },
+    auth,
+    skills: { catalog, projector, records },
+  }
 }

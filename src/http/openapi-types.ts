@@ -445,6 +445,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/frameworks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The loaded competency frameworks and their competences */
+        get: operations["listFrameworks"];
+        put?: never;
+        /**
+         * Load a competency framework or a new version of one
+         * @description The body is a framework document (`id`, `version`, `title`, `levels` with `steps`, `domains`
+         *     with `competences`), as the files under `src/skills/frameworks/`. Loading the same
+         *     document again is a no-op (`200`); a different document under a loaded id and version is
+         *     a `409`: versions never change, load a new one.
+         */
+        post: operations["loadFramework"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/competence-map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The mapping from activity IRIs to competences and levels */
+        get: operations["listCompetenceMap"];
+        /**
+         * Set the competences an activity gives evidence of
+         * @description Replaces the activity's mapping. Statements already stored about the activity are
+         *     projected again at once: evidence the new mapping no longer supports is removed (and
+         *     credentials resting on it revoked), new evidence appears.
+         */
+        put: operations["setCompetenceMap"];
+        post?: never;
+        /** Remove an activity's mapping */
+        delete: operations["removeCompetenceMap"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/records/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recompute all evidence from the statements alone and compare
+         * @description Brings the live evidence up to date, recomputes the evidence of every statement into a
+         *     scratch table and compares the two. With `apply`, differences are corrected row by row.
+         */
+        post: operations["rebuildRecords"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in learner's skills record
+         * @description Requires a Bearer token of a trusted identity provider (the national IdP). The learner is
+         *     the xAPI Agent `{"account": {"homePage": <token iss>, "name": <token sub>}}`.
+         */
+        get: operations["getMyRecord"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learner's Open Badges 3.0 credentials, one per attained competence
+         * @description Issued on first download and kept; each is a VC-JWT signed by the hub.
+         */
+        get: operations["getMyCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/credentials/clr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The learner's whole record as a CLR 2.0 ClrCredential */
+        get: operations["getMyClr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/status/{list}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A revocation status list (W3C Bitstring Status List), signed */
+        get: operations["getStatusList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a credential issued by this hub
+         * @description Checks the signature against the hub's keys, the JWT claims, the validity period and the revocation status.
+         */
+        post: operations["verifyCredential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -559,6 +723,119 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        FrameworkSummary: {
+            id: string;
+            version: string;
+            title: {
+                [key: string]: string;
+            };
+            levels: number;
+            competences: {
+                iri: string;
+                code: string;
+                domain: string;
+                title: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        FrameworkLoaded: {
+            id: string;
+            version: string;
+            competences: number;
+            created: boolean;
+        };
+        CompetenceMapping: {
+            activityIri: string;
+            competenceIri: string;
+            level: number;
+        };
+        CompetenceMapRequest: {
+            activityIri: string;
+            competences: {
+                competenceIri: string;
+                level: number;
+            }[];
+        };
+        CompetenceMapResult: {
+            activityIri: string;
+            competences: {
+                competenceIri?: string;
+                level?: number;
+            }[];
+            reprojectedStatements: number;
+        };
+        RebuildReport: {
+            /** @description The highest seq covered. */
+            upTo: string;
+            equal: boolean;
+            applied: boolean;
+            onlyLive: number;
+            onlyRebuilt: number;
+            changed: number;
+            rebuilt: number;
+        };
+        SkillsRecord: {
+            competences: {
+                /** @description The competence IRI. */
+                competence: string;
+                framework: {
+                    id?: string;
+                    version?: string;
+                };
+                code: string;
+                domain?: string;
+                title?: {
+                    [key: string]: string;
+                };
+                level: number;
+                levelTitle?: {
+                    [key: string]: string;
+                };
+                step?: number | null;
+                /** Format: date-time */
+                attainedAt: string;
+                evidence: {
+                    /** Format: uuid */
+                    statementId?: string;
+                    level?: number;
+                    platform?: string;
+                    /** Format: date-time */
+                    achievedAt?: string;
+                }[];
+                platforms: string[];
+            }[];
+            frameworks: {
+                id?: string;
+                version?: string;
+                title?: {
+                    [key: string]: string;
+                };
+                competences?: number;
+                attained?: number;
+                completion?: number;
+            }[];
+        };
+        IssuedVerifiableCredential: {
+            id: string;
+            /** @enum {string} */
+            type: "OpenBadgeCredential" | "ClrCredential";
+            competence?: string;
+            level?: number;
+            /** @description VC-JWT: header {alg, kid, typ: JWT}, payload {iss, sub, jti, nbf, vc}. */
+            jwt: string;
+        };
+        VerificationResult: {
+            verified: boolean;
+            credentialId?: string;
+            types?: string[];
+            checks: {
+                /** @enum {string} */
+                check?: "signature" | "claims" | "validity" | "status";
+                ok?: boolean;
+                message?: string;
+            }[];
+        };
         /** @description The body of every error response. */
         Error: {
             error: {
@@ -2495,6 +2772,291 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    listFrameworks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every loaded framework version, with each competence's IRI. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        frameworks: components["schemas"]["FrameworkSummary"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    loadFramework: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Already loaded, unchanged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrameworkLoaded"];
+                };
+            };
+            /** @description Loaded. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrameworkLoaded"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listCompetenceMap: {
+        parameters: {
+            query?: {
+                activityIri?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The mapping rows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mappings: components["schemas"]["CompetenceMapping"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    setCompetenceMap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompetenceMapRequest"];
+            };
+        };
+        responses: {
+            /** @description The mapping as set, and how many statements were projected again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompetenceMapResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    removeCompetenceMap: {
+        parameters: {
+            query: {
+                activityIri: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; the activity's statements were projected again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompetenceMapResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    rebuildRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    apply?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The comparison. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebuildReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getMyRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per competence, the highest level attained, when, by which statements, from which platforms; and completion per framework. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkillsRecord"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMyCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credentials. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        credentials: components["schemas"]["IssuedVerifiableCredential"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMyClr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ClrCredential as a VC-JWT, reused while the record is unchanged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedVerifiableCredential"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getStatusList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                list: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A BitstringStatusListCredential as a VC-JWT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jwt": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    verifyCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The VC-JWT (compact JWS). */
+                    credential: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The verification result (`verified` false says why, check by check). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
         };
     };
     getLiveness: {

@@ -1,0 +1,276 @@
+import { createHash, randomUUID } from 'node:crypto'
+import {
+  clrCredential,
+  openBadgeCredential,
+  statusListCredential,
+  type CredentialObject,
+  type IssuerProfile,
+} from '../skills/credentials.js'
+import type { Competence, Framework, Titles } from '../skills/framework.js'
+import { encodeStatusList } from '../skills/status-list.js'
+import type { Db } from './db.js'
+import type { FrameworkCatalog } from './skills-catalog.js'
+import {
+  allocateStatusEntry,
+  insertCredential,
+  selectEntryRevoked,
+  selectLearnerEvidence,
+  selectLiveCredentials,
+  selectRevokedEntries,
+  type LearnerEvidence,
+} from './skills-store.js'
+
+/**
+ * Skills records read from evidence, and the credentials issued from them. A record is derived
+ * on read from the learner's live evidence (one index range scan), never stored twice.
+ * Credentials are issued on first download and kept, so a learner downloading again gets the
+ * same credential with the same status entry until its evidence is voided or erased.
+ */
+
+export interface CompetenceRecord {
+  competence: string
+  framework: { id: string; version: string }
+  code: string
+  domain: string
+  title: Titles
+  /** The highest level attained, with its title and the step when evidence named one. */
+  level: number
+  levelTitle: Titles
+  step: number | null
+  /** When the highest level was first attained. */
+  attainedAt: string
+  evidence: { statementId: string; level: number; platform: string; achievedAt: string }[]
+  platforms: string[]
+}
+
+export interface SkillsRecord {
+  competences: CompetenceRecord[]
+  frameworks: {
+    id: string
+    version: string
+    title: Titles
+    competences: number
+    attained: number
+    /** Attained competences over the framework's competences, 0 to 1. */
+    completion: number
+  }[]
+}
+
+export interface IssuedCredential {
+  id: string
+  type: 'OpenBadgeCredential' | 'ClrCredential'
+  competence?: string
+  level?: number
+  /** The VC-JWT. */
+  jwt: string
+}
+
+export interface SkillsRecords {
+  record(learnerKey: string): Promise<SkillsRecord>
+  /** The learner's Open Badge credentials, one per attained competence, issued as needed. */
+  openBadges(learnerKey: string): Promise<IssuedCredential[]>
+  /** A ClrCredential of the whole record, reused while the record is unchanged. */
+  clr(learnerKey: string): Promise<IssuedCredential>
+  /** The signed status list credential, or undefined for an unknown list. */
+  statusList(list: number): Promise<string | undefined>
+  /** Whether an entry of one of this hub's lists is revoked (undefined: not this hub's entry). */
+  entryRevoked(listUrl: string, index: number): Promise<boolean | undefined>
+}
+
+export interface SkillsRecordsOptions {
+  issuer: IssuerProfile
+  /** Base URL status lists are published under: `<base>/credentials/status/<list>`. */
+  baseUrl: string
+  sign: (credential: CredentialObject) => Promise<string>
+}
+
+interface Attained {
+  competence: Competence
+  framework: Framework
+  rows: LearnerEvidence[]
+}
+
+function group(evidence: readonly LearnerEvidence[]): Map<string, LearnerEvidence[]> {
+  const byCompetence = new Map<string, LearnerEvidence[]>()
+  for (const row of evidence) byCompetence.set(row.competenceIri, [...(byCompetence.get(row.competenceIri) ?? []), row])
+  return byCompetence
+}
+
+/** Rows are sorted by level descending, then time: the first is the highest level, first attained. */
+function highest(rows: readonly LearnerEvidence[]): LearnerEvidence[] {
+  const top = rows[0]?.level
+  return rows.filter((row) => row.level === top)
+}
+
+export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: SkillsRecordsOptions): SkillsRecords {
+  const listUrl = (list: number) => `${options.baseUrl}/credentials/status/${list}`
+
+  async function attained(learnerKey: string): Promise<Attained[]> {
+    const out: Attained[] = []
+    for (const [iri, rows] of group(await selectLearnerEvidence(db, learnerKey))) {
+      const found = await catalog.competence(iri)
+      if (found !== undefined) out.push({ ...found, rows })
+    }
+    return out
+  }
+
+  async function openBadges(learnerKey: string): Promise<IssuedCredential[]> {
+    const competences = await attained(learnerKey)
+    return db.transaction(async (tx) => {
+      // One issuance at a time per learner, so two downloads never issue twice.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`skills-credentials:${learnerKey}`])
+      const live = await selectLiveCredentials(tx, learnerKey)
+      const issued: IssuedCredential[] = []
+      for (const { competence, framework, rows } of competences) {
+        const top = highest(rows)
+        const level = top[0]!.level
+        const existing = live.find((c) => c.kind === 'openbadge' && c.competenceIri === competence.iri && c.level === level)
+        if (existing !== undefined) {
+          issued.push({ id: existing.id, type: 'OpenBadgeCredential', competence: competence.iri, level, jwt: existing.jwt })
+          continue
+        }
+        const uuid = randomUUID()
+        const entry = await allocateStatusEntry(tx)
+        const credential = openBadgeCredential({
+          id: `urn:uuid:${uuid}`,
+          issuer: options.issuer,
+          validFrom: new Date().toISOString(),
+          learnerKey,
+          framework,
+          competence,
+          level,
+          evidence: top,
+          status: { listUrl: listUrl(entry.list), index: entry.index },
+        })
+        const jwt = await options.sign(credential)
+        await insertCredential(tx, {
+          id: uuid,
+          kind: 'openbadge',
+          learnerKey,
+          competenceIri: competence.iri,
+          level,
+          fingerprint: null,
+          jwt,
+          statusList: entry.list,
+          statusIndex: entry.index,
+          evidenceSeqs: top.map((row) => row.seq),
+        })
+        issued.push({ id: uuid, type: 'OpenBadgeCredential', competence: competence.iri, level, jwt })
+      }
+      return issued
+    })
+  }
+
+  return {
+    async record(learnerKey) {
+      const competences = await attained(learnerKey)
+      const frameworks = await catalog.frameworks()
+      const records: CompetenceRecord[] = competences.map(({ competence, framework, rows }) => {
+        const top = highest(rows)
+        const first = top[0]!
+        return {
+          competence: competence.iri,
+          framework: { id: framework.id, version: framework.version },
+          code: competence.code,
+          domain: competence.domainCode,
+          title: competence.title,
+          level: first.level,
+          levelTitle: framework.levels.find((l) => l.order === first.level)?.title ?? {},
+          step: top.reduce<number | null>((max, row) => (row.step !== null && (max === null || row.step > max) ? row.step : max), null),
+          attainedAt: first.achievedAt,
+          evidence: rows.map((row) => ({
+            statementId: row.statementId,
+            level: row.level,
+            platform: row.clientId,
+            achievedAt: row.achievedAt,
+          })),
+          platforms: [...new Set(rows.map((row) => row.clientId))].sort(),
+        }
+      })
+      return {
+        competences: records,
+        frameworks: frameworks.map((framework) => {
+          const attainedCount = records.filter(
+            (r) => r.framework.id === framework.id && r.framework.version === framework.version,
+          ).length
+          return {
+            id: framework.id,
+            version: framework.version,
+            title: framework.title,
+            competences: framework.competences.length,
+            attained: attainedCount,
+            completion: attainedCount / framework.competences.length,
+          }
+        }),
+      }
+    },
+
+    openBadges,
+
+    async clr(learnerKey) {
+      const badges = await openBadges(learnerKey)
+      const fingerprint = createHash('sha256').update(badges.map((b) => b.id).sort().join(',')).digest('hex')
+      return db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`skills-credentials:${learnerKey}`])
+        const existing = (await selectLiveCredentials(tx, learnerKey)).find(
+          (c) => c.kind === 'clr' && c.fingerprint === fingerprint,
+        )
+        if (existing !== undefined) return { id: existing.id, type: 'ClrCredential' as const, jwt: existing.jwt }
+        const uuid = randomUUID()
+        const entry = await allocateStatusEntry(tx)
+        const credentials = badges.map((b) => decodeVc(b.jwt))
+        const credential = clrCredential({
+          id: `urn:uuid:${uuid}`,
+          issuer: options.issuer,
+          validFrom: new Date().toISOString(),
+          learnerKey,
+          credentials,
+          status: { listUrl: listUrl(entry.list), index: entry.index },
+        })
+        const jwt = await options.sign(credential)
+        const seqs = await tx.query<{ seq: string }>(
+          `SELECT DISTINCT seq FROM skills_credential_evidence WHERE credential_id = ANY($1::uuid[])`,
+          [badges.map((b) => b.id)],
+        )
+        await insertCredential(tx, {
+          id: uuid,
+          kind: 'clr',
+          learnerKey,
+          competenceIri: null,
+          level: null,
+          fingerprint,
+          jwt,
+          statusList: entry.list,
+          statusIndex: entry.index,
+          evidenceSeqs: seqs.rows.map((row) => row.seq),
+        })
+        return { id: uuid, type: 'ClrCredential' as const, jwt }
+      })
+    },
+
+    async statusList(list) {
+      const entries = await selectRevokedEntries(db, list)
+      if (entries === undefined) return undefined
+      return options.sign(
+        statusListCredential({
+          listUrl: listUrl(list),
+          issuer: options.issuer,
+          validFrom: new Date().toISOString(),
+          encodedList: encodeStatusList(entries.size, entries.revoked),
+        }),
+      )
+    },
+
+    async entryRevoked(url, index) {
+      const prefix = `${options.baseUrl}/credentials/status/`
+      if (!url.startsWith(prefix) || !/^\d+$/.test(url.slice(prefix.length))) return undefined
+      return selectEntryRevoked(db, Number(url.slice(prefix.length)), index)
+    },
+  }
+}
+
+/** The credential inside a VC-JWT this hub signed (read back from its own store). */
+function decodeVc(jwt: string): CredentialObject {
+  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { vc: CredentialObject }
+  return payload.vc
+}
