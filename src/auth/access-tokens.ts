@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { jwtVerify, SignJWT } from 'jose'
 import type { Config } from '../config.js'
 import { fromJoseError, unauthorized } from './auth-errors.js'
-import { XAPI_SCOPES, type Scope } from './principal.js'
+import { AGENCY_SCOPES, XAPI_SCOPES, type Scope } from './principal.js'
 import { SIGNING_ALGS, type KeyRing } from './signing-keys.js'
 
 /**
@@ -22,7 +22,7 @@ export interface IssuedToken {
   expiresIn: number
 }
 
-const KNOWN_SCOPES = new Set<string>([...XAPI_SCOPES, 'admin'])
+const KNOWN_SCOPES = new Set<string>([...XAPI_SCOPES, ...AGENCY_SCOPES, 'admin'])
 
 /** The audience of the hub's own access tokens: its xAPI and admin APIs. */
 export function accessTokenAudience(config: Config): string {

@@ -19,7 +19,7 @@ import {
   type PlatformStatus,
 } from '../storage/platform-store.js'
 import { agentKey, isObject } from '../xapi/agent-key.js'
-import { XAPI_SCOPES, type Scope } from './principal.js'
+import { AGENCY_SCOPES, XAPI_SCOPES, type Scope } from './principal.js'
 import { hashSecret } from './secret-hash.js'
 
 /**
@@ -29,7 +29,7 @@ import { hashSecret } from './secret-hash.js'
  */
 
 export const PLATFORM_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
-const ALL_SCOPES: readonly Scope[] = [...XAPI_SCOPES, 'admin']
+const ALL_SCOPES: readonly Scope[] = [...XAPI_SCOPES, ...AGENCY_SCOPES, 'admin']
 const PUBLIC_KEY_ALGS: Record<string, string> = {
   'EC P-256': 'ES256',
   'EC P-384': 'ES384',

@@ -13,7 +13,12 @@ export const XAPI_SCOPES = [
 ] as const
 
 export type XapiScope = (typeof XAPI_SCOPES)[number]
-export type Scope = XapiScope | 'admin'
+
+/** Scopes of the agency API (docs/agency-api.md); no xAPI scope, `all` included, grants them. */
+export const AGENCY_SCOPES = ['records:read', 'statistics:read', 'export'] as const
+
+export type AgencyScope = (typeof AGENCY_SCOPES)[number]
+export type Scope = XapiScope | AgencyScope | 'admin'
 
 /** Who is making a request, as established by the authentication layer. */
 export interface Principal {
@@ -27,7 +32,7 @@ export interface Principal {
 /** Scopes that include others: `all` grants everything xAPI names, `all/read` every read. */
 function grants(held: Scope, wanted: Scope): boolean {
   if (held === wanted) return true
-  if (held === 'all') return wanted !== 'admin'
+  if (held === 'all') return (XAPI_SCOPES as readonly string[]).includes(wanted)
   if (held === 'all/read') return wanted === 'statements/read' || wanted === 'statements/read/mine'
   if (held === 'statements/read') return wanted === 'statements/read/mine'
   return false

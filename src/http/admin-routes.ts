@@ -5,7 +5,7 @@ import type {
   RegisterPlatform,
   UpdatePlatform,
 } from '../auth/platform-registry.js'
-import { requireScope, XAPI_SCOPES, type Principal } from '../auth/principal.js'
+import { AGENCY_SCOPES, requireScope, XAPI_SCOPES, type Principal } from '../auth/principal.js'
 import { HubError } from '../errors.js'
 
 /**
@@ -18,7 +18,7 @@ export interface AdminRoutesOptions {
   auth: HubAuth
 }
 
-const SCOPE_SCHEMA = { type: 'string', enum: [...XAPI_SCOPES, 'admin'] }
+const SCOPE_SCHEMA = { type: 'string', enum: [...XAPI_SCOPES, ...AGENCY_SCOPES, 'admin'] }
 const NULLABLE_STRING = { type: ['string', 'null'], maxLength: 2000 }
 const PLATFORM_FIELDS = {
   name: { type: 'string', minLength: 1, maxLength: 200 },
