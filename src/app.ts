@@ -26,6 +26,10 @@ import { openFrameworkCatalog, type FrameworkCatalog } from './storage/skills-ca
 import { createSkillsProjector, type SkillsProjector } from './storage/skills-projector.js'
 import { createSkillsRecords, type SkillsRecords } from './storage/skills-records.js'
 import { loggerOptions } from './logger.js'
+import { profileAdminRoutes } from './http/profile-admin-routes.js'
+import { profileRoutes } from './http/profile-routes.js'
+import { NationalProfile } from './profile/national-profile.js'
+import { ProfileModes } from './profile/profile-modes.js'
 import type { Db } from './storage/db.js'
 import { openStorage } from './storage/open.js'
 import { StatementWriter } from './storage/statement-writer.js'
@@ -84,6 +88,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const catalog = await openFrameworkCatalog(db)
   const projector = createSkillsProjector(db, catalog)
   const writer = new StatementWriter(db, () => projector.wake())
+  const profile = NationalProfile.load({ identityHomePage: config.nationalIdHomePage })
+  const profileModes = new ProfileModes(db)
   const records = createSkillsRecords(db, catalog, {
     issuer: { id: config.publicUrl ?? config.tokenIssuer, name: 'National Learning Record Hub' },
     baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
@@ -115,6 +121,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(tokenRoutes, { auth, config })
   await app.register(adminRoutes, { auth, prefix: '/admin' })
   await app.register(skillsAdminRoutes, { auth, db, catalog, projector, prefix: '/admin' })
+  await app.register(profileAdminRoutes, { auth, db, profileModes, prefix: '/admin' })
+  await app.register(profileRoutes, { profile })
   await app.register(skillsRoutes, {
     records,
     keyRing: auth.keyRing,
@@ -130,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await xapi.register(agentsRoutes, { db, config })
       await xapi.register(aboutRoute, { db, config })
       await xapi.register(statementReadRoutes, { db, config })
-      await xapi.register(statementWriteRoutes, { writer })
+      await xapi.register(statementWriteRoutes, { writer, profile, profileModes })
     },
     { prefix: '/xapi' },
   )

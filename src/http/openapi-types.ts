@@ -697,6 +697,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/profiles/digital-skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The national xAPI profile, latest version
+         * @description The national digital-skills profile as an xAPI Profile (JSON-LD, xAPI Profiles 1.0):
+         *     concepts, statement templates and patterns. Statements that name a version of it in
+         *     `context.contextActivities.category` are checked against that version's templates on
+         *     ingest. The `homePage` the learner rules require is this hub's `NATIONAL_ID_HOMEPAGE`.
+         */
+        get: operations["getNationalProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profiles/digital-skills/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One supported version of the national xAPI profile */
+        get: operations["getNationalProfileVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{id}/profile-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        /** How the platform's statements that break the national profile are treated */
+        get: operations["getPlatformProfileMode"];
+        /**
+         * Reject, or accept and record, statements that break the national profile
+         * @description `reject`: a statement that declares the national profile and breaks a rule of one of its
+         *     templates is answered `400`, naming the template (IRI and label) and the rule (location
+         *     and presence) at the field at fault, and nothing of the request is stored. `record` (the
+         *     default): the statement is stored and each broken rule recorded as a finding of the
+         *     platform (`GET /admin/platforms/{id}/profile-findings`). Applies at once in this hub
+         *     process, within 5 seconds in others.
+         */
+        put: operations["setPlatformProfileMode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{id}/profile-findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The platform's national profile report
+         * @description Rules of the national profile the platform's stored statements break, recorded when
+         *     they were stored (platforms in `record` mode), in the order found. Paged by keyset:
+         *     follow `more` (empty on the last page).
+         */
+        get: operations["listPlatformProfileFindings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/schemas/{schemaPath}": {
         parameters: {
             query?: never;
@@ -723,6 +817,32 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        PlatformProfileMode: {
+            platform: string;
+            /** @enum {string} */
+            profileMode: "reject" | "record";
+        };
+        /** @description One rule of the national profile a stored statement breaks. */
+        ProfileFinding: {
+            /** @description Keyset position of the finding. */
+            seq: string;
+            /** Format: uuid */
+            statementId: string;
+            /** @description The profile version IRI the statement declared. */
+            profileVersion: string;
+            /** @description The template IRI (or the extension concept, for a value breaking its inlineSchema). */
+            template: string;
+            templateLabel: string;
+            /** @description The rule's JSONPath location. */
+            location: string;
+            /** @enum {string|null} */
+            presence: "included" | "excluded" | "recommended" | null;
+            /** @enum {string} */
+            requirement: "presence" | "any" | "all" | "none" | "schema" | "template" | "version";
+            message: string;
+            /** Format: date-time */
+            foundAt: string;
+        };
         FrameworkSummary: {
             id: string;
             version: string;
@@ -3186,6 +3306,150 @@ export interface operations {
                     "text/html": string;
                 };
             };
+        };
+    };
+    getNationalProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/ld+json": Record<string, never>;
+                };
+            };
+        };
+    };
+    getNationalProfileVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The version, as in its IRI (`v1.0.0`). */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile document of that version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/ld+json": Record<string, never>;
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPlatformProfileMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform's profile mode. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformProfileMode"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setPlatformProfileMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "profileMode": "reject"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    profileMode: "reject" | "record";
+                };
+            };
+        };
+        responses: {
+            /** @description The platform's profile mode as set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformProfileMode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listPlatformProfileFindings: {
+        parameters: {
+            query?: {
+                /** @description Findings per page (1-1000, default 100). */
+                limit?: number;
+                /** @description Position after which the page starts, as given in `more`. */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of findings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        findings: components["schemas"]["ProfileFinding"][];
+                        more: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     getSchema: {

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { requireScope } from '../auth/principal.js'
 import { badRequest } from '../errors.js'
+import { checkIngest, profileRejection } from '../profile/ingest-check.js'
+import type { NationalProfile } from '../profile/national-profile.js'
+import type { ProfileModes } from '../profile/profile-modes.js'
 import type { StatementWriter } from '../storage/statement-writer.js'
 import type { JsonObject } from '../xapi/agent-key.js'
 import { matchAttachments, requiresMultipart } from '../xapi/attachments.js'
@@ -43,8 +46,33 @@ async function readStatements(request: FastifyRequest): Promise<ParsedBody> {
   return { statements, attachments: new Map() }
 }
 
-export async function statementWriteRoutes(app: FastifyInstance, opts: { writer: StatementWriter }): Promise<void> {
-  const { writer } = opts
+export interface StatementWriteOptions {
+  writer: StatementWriter
+  /** The national profile's supported versions, checked against statements that declare one. */
+  profile: NationalProfile
+  /** Each platform's choice between rejecting and recording statements that break the profile. */
+  profileModes: ProfileModes
+}
+
+export async function statementWriteRoutes(app: FastifyInstance, opts: StatementWriteOptions): Promise<void> {
+  const { writer, profile, profileModes } = opts
+
+  /**
+   * The national profile's verdict on a request: a 400 for a platform in `reject` mode, else the
+   * findings to store with the statements. The platform's mode is looked up (cached) only when
+   * something was found.
+   */
+  async function profileFindings(
+    request: FastifyRequest,
+    statements: readonly JsonObject[],
+    prefix: (index: number) => string,
+  ): Promise<ReturnType<typeof checkIngest>['perStatement'] | undefined> {
+    const { perStatement, first } = checkIngest(profile, statements, prefix)
+    if (first === undefined) return undefined
+    if ((await profileModes.get(request.principal.clientId)) === 'reject') throw profileRejection(first)
+    request.log.info({ statements: perStatement.filter((f) => f !== undefined).length }, 'profile findings recorded')
+    return perStatement
+  }
   app.addContentTypeParser('multipart/mixed', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
 
   app.put('/statements', async (request, reply) => {
@@ -66,6 +94,7 @@ export async function statementWriteRoutes(app: FastifyInstance, opts: { writer:
       badRequest('statement.id', 'must equal the statementId parameter when present')
     }
     const withId = { ...statement, id: statementId.toLowerCase() }
+    const findings = await profileFindings(request, [withId], () => 'statement')
 
     await writer.write({
       statements: [withId],
@@ -73,6 +102,7 @@ export async function statementWriteRoutes(app: FastifyInstance, opts: { writer:
       authority: principal.authority as JsonObject,
       version: request.xapiVersion,
       attachments,
+      ...(findings === undefined ? {} : { findings }),
     })
     reply.header('X-Experience-API-Consistent-Through', writer.consistentThrough)
     return reply.code(204).send()
@@ -86,12 +116,14 @@ export async function statementWriteRoutes(app: FastifyInstance, opts: { writer:
     }
 
     const { statements, attachments } = await readStatements(request)
+    const findings = await profileFindings(request, statements, (index) => `statements[${index}]`)
     const { ids } = await writer.write({
       statements,
       clientId: principal.clientId,
       authority: principal.authority as JsonObject,
       version: request.xapiVersion,
       attachments,
+      ...(findings === undefined ? {} : { findings }),
     })
     reply.header('X-Experience-API-Consistent-Through', writer.consistentThrough)
     return reply.code(200).send(ids)
