@@ -17,6 +17,8 @@ Platforms
                      [--rate-limit <per minute>]
   platforms set-scopes <id> <a,b,...>
   platforms set-rate-limit <id> <per minute | default>
+  platforms set-profile-mode <id> <reject | record>
+  platforms profile-findings <id> [--limit <n>] [--after <position>]
   platforms suspend <id>
   platforms resume <id>
   platforms remove <id>
@@ -47,7 +49,7 @@ export interface CliIo {
 class UsageError extends Error {}
 
 interface Call {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   path: string
   body?: unknown
 }
@@ -68,6 +70,8 @@ const OPTIONS = {
   issuer: { type: 'string' },
   subject: { type: 'string' },
   all: { type: 'boolean' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -151,6 +155,19 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
         path: `/platforms/${id()}`,
         body: { rateLimitPerMinute: rateLimit(need(second, 'the rate limit')) },
       }
+    case 'platforms set-profile-mode': {
+      // The national profile: reject statements that break it, or store them and record findings.
+      const mode = need(second, 'the profile mode (reject or record)')
+      if (mode !== 'reject' && mode !== 'record') throw new UsageError('the profile mode must be reject or record')
+      return { method: 'PUT', path: `/platforms/${id()}/profile-mode`, body: { profileMode: mode } }
+    }
+    case 'platforms profile-findings': {
+      const query = new URLSearchParams()
+      if (values.limit !== undefined) query.set('limit', values.limit)
+      if (values.after !== undefined) query.set('after', values.after)
+      const search = query.size === 0 ? '' : `?${query.toString()}`
+      return { method: 'GET', path: `/platforms/${id()}/profile-findings${search}` }
+    }
     case 'platforms suspend':
       return { method: 'PATCH', path: `/platforms/${id()}`, body: { status: 'suspended' } }
     case 'platforms resume':
