@@ -80,10 +80,10 @@ t.test('unknown competences and unknown levels give no evidence rather than a gu
 })
 
 t.test('a framework document is checked field by field', async (t) => {
-  t.throws(() => parseFramework({ id: 'x', title: { en: 'X' } }), { field: 'version' })
-  t.throws(() => parseFramework({ id: 'x', version: '1', title: { en: 'X' }, levels: [{ order: 2, title: { en: 'L' }, steps: [1] }] }), {
-    field: 'levels[0].order',
-  })
+  const missingVersion = { id: 'x', title: { en: 'X' } }
+  t.throws(() => parseFramework(missingVersion), { code: 'bad_request', field: 'version' })
+  const misnumbered = { id: 'x', version: '1', title: { en: 'X' }, levels: [{ order: 2, title: { en: 'L' }, steps: [1] }] }
+  t.throws(() => parseFramework(misnumbered), { code: 'bad_request', field: 'levels[0].order' })
 })
 
 t.test('a status list sets exactly the revoked entries, most significant bit first', async (t) => {
