@@ -36,6 +36,14 @@ Signing keys
   keys list
   keys rotate
 
+Skills records
+  frameworks list
+  frameworks load <framework.json>
+  competence-map list [--activity <activity IRI>]
+  competence-map set <activity IRI> <competence IRI>=<level>[,<competence IRI>=<level>...]
+  competence-map remove <activity IRI>
+  records rebuild [--apply]
+
 Connection: --url (HUB_URL, default http://localhost:8080), --key and --secret (HUB_ADMIN_KEY,
 HUB_ADMIN_SECRET): a credential of a platform with the admin scope.`
 
@@ -70,6 +78,8 @@ const OPTIONS = {
   issuer: { type: 'string' },
   subject: { type: 'string' },
   all: { type: 'boolean' },
+  activity: { type: 'string' },
+  apply: { type: 'boolean' },
   limit: { type: 'string' },
   after: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -116,6 +126,16 @@ async function credentialBody(values: Values): Promise<Record<string, unknown>> 
     }
   }
   throw new UsageError('--kind must be basic, private_key_jwt or external')
+}
+
+/** `<competence IRI>=<level>,...`: IRIs hold no commas; the level follows the last `=`. */
+function competenceLevels(text: string): { competenceIri: string; level: number }[] {
+  return text.split(',').map((pair) => {
+    const at = pair.lastIndexOf('=')
+    const level = pair.slice(at + 1)
+    if (at <= 0 || !/^\d+$/.test(level)) throw new UsageError(`expected <competence IRI>=<level>, got ${pair}`)
+    return { competenceIri: pair.slice(0, at), level: Number(level) }
+  })
 }
 
 /** Turns the command line into one admin API call. */
@@ -197,6 +217,32 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
       return { method: 'GET', path: '/keys' }
     case 'keys rotate':
       return { method: 'POST', path: '/keys/rotate' }
+    case 'frameworks list':
+      return { method: 'GET', path: '/frameworks' }
+    case 'frameworks load':
+      return {
+        method: 'POST',
+        path: '/frameworks',
+        body: JSON.parse(await readFile(need(first, 'the framework file'), 'utf8')) as unknown,
+      }
+    case 'competence-map list':
+      return {
+        method: 'GET',
+        path: `/competence-map${values.activity === undefined ? '' : `?activityIri=${encodeURIComponent(values.activity)}`}`,
+      }
+    case 'competence-map set':
+      return {
+        method: 'PUT',
+        path: '/competence-map',
+        body: { activityIri: need(first, 'the activity IRI'), competences: competenceLevels(need(second, 'competence=level')) },
+      }
+    case 'competence-map remove':
+      return {
+        method: 'DELETE',
+        path: `/competence-map?activityIri=${encodeURIComponent(need(first, 'the activity IRI'))}`,
+      }
+    case 'records rebuild':
+      return { method: 'POST', path: '/records/rebuild', body: { apply: values.apply === true } }
   }
   throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`)
 }
