@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { HubError } from '../errors.js'
 import { parseFramework, type Competence, type Framework } from '../skills/framework.js'
-import type { Db } from './db.js'
+import { PG_ERROR, pgErrorCode, type Db } from './db.js'
 import { insertFramework, selectFrameworkData, selectFrameworks } from './skills-store.js'
 
 /**
@@ -75,7 +75,13 @@ export async function openFrameworkCatalog(db: Db): Promise<FrameworkCatalog> {
   for (const file of BUILT_IN_FRAMEWORKS) {
     const document: unknown = JSON.parse(readFileSync(`${FRAMEWORKS_DIR}${file}`, 'utf8'))
     const framework = parseFramework(document)
-    if ((await selectFrameworkData(db, framework.id, framework.version)) === undefined) await load(document)
+    if ((await selectFrameworkData(db, framework.id, framework.version)) !== undefined) continue
+    try {
+      await load(document)
+    } catch (error) {
+      // Another hub process starting on the same store loaded it first.
+      if (pgErrorCode(error) !== PG_ERROR.uniqueViolation) throw error
+    }
   }
   await reload()
 

@@ -13,6 +13,7 @@ import type { FrameworkCatalog } from './skills-catalog.js'
 import {
   allocateStatusEntry,
   insertCredential,
+  selectCredentialEvidence,
   selectEntryRevoked,
   selectLearnerEvidence,
   selectLiveCredentials,
@@ -228,10 +229,7 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
           status: { listUrl: listUrl(entry.list), index: entry.index },
         })
         const jwt = await options.sign(credential)
-        const seqs = await tx.query<{ seq: string }>(
-          `SELECT DISTINCT seq FROM skills_credential_evidence WHERE credential_id = ANY($1::uuid[])`,
-          [badges.map((b) => b.id)],
-        )
+        const seqs = await selectCredentialEvidence(tx, badges.map((b) => b.id))
         await insertCredential(tx, {
           id: uuid,
           kind: 'clr',
@@ -242,7 +240,7 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
           jwt,
           statusList: entry.list,
           statusIndex: entry.index,
-          evidenceSeqs: seqs.rows.map((row) => row.seq),
+          evidenceSeqs: seqs,
         })
         return { id: uuid, type: 'ClrCredential' as const, jwt }
       })

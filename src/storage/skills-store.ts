@@ -421,6 +421,15 @@ export async function insertCredential(
   )
 }
 
+/** The evidence seqs the given credentials rest on (a CLR rests on all of its badges'). */
+export async function selectCredentialEvidence(sql: Sql, credentialIds: readonly string[]): Promise<string[]> {
+  const { rows } = await sql.query<{ seq: string }>(
+    'SELECT DISTINCT seq FROM skills_credential_evidence WHERE credential_id = ANY($1::uuid[])',
+    [credentialIds],
+  )
+  return rows.map((row) => row.seq)
+}
+
 /** A learner's unrevoked credentials. */
 export async function selectLiveCredentials(sql: Sql, learnerKey: string): Promise<StoredCredential[]> {
   const { rows } = await sql.query<{
