@@ -8,6 +8,13 @@ import { aboutRoute } from './http/about-route.js'
 import { activitiesRoutes } from './http/activities-routes.js'
 import { agentsRoutes } from './http/agents-routes.js'
 import { adminRoutes } from './http/admin-routes.js'
+import { installAdminAudit } from './http/admin-audit.js'
+import { agencyAdminRoutes } from './http/agency-admin-routes.js'
+import { agencyRoutes } from './http/agency-routes.js'
+import { exportRoutes } from './http/export-routes.js'
+import { recordAccessRoutes } from './http/record-access-routes.js'
+import { createAgencyProjector, type AgencyProjector } from './storage/agency-projector.js'
+import { openAuditTrail, type AuditTrail } from './storage/audit-trail.js'
 import { installAlternateSyntax } from './http/alternate-syntax.js'
 import { docsRoutes } from './http/docs-routes.js'
 import { documentRoutes } from './http/document-routes.js'
@@ -50,6 +57,8 @@ export interface Hub {
   auth: HubAuth
   /** Skills records: frameworks, the evidence projector, records and credentials. */
   skills: { catalog: FrameworkCatalog; projector: SkillsProjector; records: SkillsRecords }
+  /** Agency API: the statistics projector and the audit trail (docs/agency-api.md). */
+  agency: { projector: AgencyProjector; audit: AuditTrail }
 }
 
 /** Request ids from a proxy are kept when they look like ids, so logs can be joined across hops. */
@@ -87,7 +96,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { bootstrap } = auth
   const catalog = await openFrameworkCatalog(db)
   const projector = createSkillsProjector(db, catalog)
-  const writer = new StatementWriter(db, () => projector.wake())
+  const agencyProjector = createAgencyProjector(db)
+  const audit = await openAuditTrail(db)
+  const writer = new StatementWriter(db, () => {
+    projector.wake()
+    agencyProjector.wake()
+  })
   const profile = NationalProfile.load({ identityHomePage: config.nationalIdHomePage })
   const profileModes = new ProfileModes(db)
   const records = createSkillsRecords(db, catalog, {
@@ -116,6 +130,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxAge: 86400,
   })
   installErrorHandling(app)
+  installAdminAudit(app, audit)
   await app.register(healthRoutes, { db })
   await app.register(docsRoutes)
   await app.register(tokenRoutes, { auth, config })
@@ -123,9 +138,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(skillsAdminRoutes, { auth, db, catalog, projector, prefix: '/admin' })
   await app.register(profileAdminRoutes, { auth, db, profileModes, prefix: '/admin' })
   await app.register(profileRoutes, { profile })
+  await app.register(agencyAdminRoutes, { db, auth, audit, prefix: '/admin' })
+  const { authenticator } = auth
+  await app.register(agencyRoutes, { db, config, authenticator, audit, records, prefix: '/agency' })
+  await app.register(exportRoutes, { db, config, authenticator, audit, prefix: '/export' })
   await app.register(skillsRoutes, {
     records,
     keyRing: auth.keyRing,
+    trustedIssuers: createTrustedIssuers(config.trustedIssuers, createRemoteKeySets(options.remoteKeySets)),
+  })
+  await app.register(recordAccessRoutes, {
+    audit,
     trustedIssuers: createTrustedIssuers(config.trustedIssuers, createRemoteKeySets(options.remoteKeySets)),
   })
 
@@ -147,6 +170,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onReady', async () => projector.start())
   app.addHook('onClose', () => writer.close())
   app.addHook('onClose', () => projector.stop())
+  app.addHook('onReady', async () => agencyProjector.start())
+  app.addHook('onClose', () => agencyProjector.stop())
   if (options.db === undefined) app.addHook('onClose', () => db.close())
   return {
     app,
@@ -154,5 +179,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bootstrap: { key: bootstrap.key, generatedSecret: bootstrap.generatedSecret },
     auth,
     skills: { catalog, projector, records },
+    agency: { projector: agencyProjector, audit },
   }
 }

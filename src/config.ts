@@ -47,6 +47,11 @@ export interface Config {
    * identified by an `account` of it (NATIONAL_ID_HOMEPAGE).
    */
   readonly nationalIdHomePage: string
+  /**
+   * Smallest count national statistics publish (STATISTICS_MIN_COUNT); smaller cells are
+   * suppressed so that no individual can be singled out (docs/privacy.md).
+   */
+  readonly statisticsThreshold: number
 }
 
 /** An external identity provider (government single sign-on) trusted for bearer tokens. */
@@ -208,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedIssuers: trustedIssuers(env),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120_000, 0, 10_000_000),
     nationalIdHomePage: nationalIdHomePage(env),
+    statisticsThreshold: integer(env, 'STATISTICS_MIN_COUNT', 10, 2, 1000),
   })
 }
 

@@ -609,6 +609,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agency/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A citizen's skills record and its signed CLR credential, for an agency
+         * @description Requires the `records:read` scope and a platform registered as an agency
+         *     (`PUT /admin/agencies/{id}`). The citizen is named by `agent`; the look-up must declare
+         *     its `purpose`. A provincial agency is refused (`403`) for a learner placed in another
+         *     province, and for a learner the hub has not placed at all, so that a refusal never tells
+         *     whether the hub knows someone; a national agency gets `404` for an unknown learner.
+         *     Every look-up, answered or refused, is appended to the audit trail with the agency, the
+         *     purpose and the outcome before the answer is sent; the citizen sees it in
+         *     `GET /me/record-accesses`.
+         */
+        get: operations["getCitizenRecord"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * National statistics from rollups, with small cells suppressed
+         * @description Requires the `statistics:read` scope and a platform registered as an agency. Answers one
+         *     GROUP BY over a rollup the hub maintains as statements arrive, never a scan of statements.
+         *
+         *     Each metric has a fixed *fine cell*, a month crossed with its dimensions:
+         *     `statements`, `completions` and `activeLearners` by province and platform; `learners`
+         *     (first seen) by province; `attainments` (first attainment of a competence at a level) by
+         *     province, competence and level. A fine cell below the threshold (`STATISTICS_MIN_COUNT`,
+         *     default 10; for statements and completions, also fewer active learners than that) is
+         *     left out of every published number. A cell of the answer is the sum of its publishable
+         *     fine cells: `suppressed` when there is none, `complete: false` when some were left out.
+         *     Subtracting two answers therefore never reveals a suppressed count (docs/privacy.md).
+         *
+         *     A provincial agency sees its provinces only. Periods are calendar months, quarters or
+         *     years; a series of periods is a time series.
+         */
+        get: operations["getStatistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/export/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every statement a query matches, streamed as NDJSON
+         * @description Requires the `export` scope. Takes the filters of `GET /xapi/statements` (agent, verb,
+         *     activity, registration, related_activities, related_agents, since, until) and answers
+         *     one stored statement per line, oldest first, streamed in keyset batches of
+         *     `STATEMENT_PAGE_LIMIT` statements: the next batch is read only when the client has taken
+         *     the previous one. A platform exports the statements it stored; an agency those of
+         *     learners placed in its jurisdiction (all for a national agency). Voided statements are
+         *     left out. Every export is audited.
+         */
+        get: operations["exportStatements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/record-accesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who looked at the signed-in citizen's record, when, why, and with what outcome
+         * @description Requires a Bearer token of a trusted identity provider (the national IdP); the citizen is
+         *     the xAPI Agent `{"account": {"homePage": <token iss>, "name": <token sub>}}`. Lists the
+         *     latest 500 audit entries about them, refused attempts included.
+         */
+        get: operations["getMyRecordAccesses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/agencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        /** A platform's jurisdiction as an agency */
+        get: operations["getAgency"];
+        /**
+         * Make a registered platform an agency, or change its jurisdiction
+         * @description The platform keeps its credentials and scopes (grant `records:read`, `statistics:read`,
+         *     `export` with `PATCH /admin/platforms/{id}`). Audited, as every administrative change.
+         */
+        put: operations["putAgency"];
+        post?: never;
+        /** The platform is no longer an agency */
+        delete: operations["deleteAgency"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the audit trail's hash chain
+         * @description Walks every entry in order and checks its hash and its link to the one before; reports
+         *     the first entry that does not verify. The head (`seq` and `hash`) is worth recording
+         *     outside the hub: only that shows newest entries removed together with the stored head.
+         *     Also `hub audit verify`.
+         */
+        get: operations["verifyAuditTrail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/learners/{learner}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase one learner (Decree 13/2023/NĐ-CP)
+         * @description Deletes the statements whose actor or object is the learner (with their index rows and
+         *     skills evidence), their state and agent profile documents, and attachments no statement
+         *     names any more; revokes their credentials (status list) and erases their content; takes
+         *     their contributions out of the statistics rollups; and appends an audit entry holding a
+         *     salted hash of the learner, never the identifier. Statements naming the learner only in
+         *     a related position (instructor, team) are other learners' records and stay
+         *     (`relatedKept`). Also `hub learners erase`.
+         */
+        delete: operations["eraseLearner"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -1245,10 +1428,10 @@ export interface components {
             })[];
         };
         /**
-         * @description An xAPI scope (xAPI 1.0.3 Communication §4.2), or `admin` for this API.
+         * @description An xAPI scope (xAPI 1.0.3 Communication §4.2), an agency API scope, or `admin` for this API.
          * @enum {string}
          */
-        Scope: "statements/write" | "statements/read" | "statements/read/mine" | "all/read" | "all" | "state" | "define" | "profile" | "admin";
+        Scope: "statements/write" | "statements/read" | "statements/read/mine" | "all/read" | "all" | "state" | "define" | "profile" | "records:read" | "statistics:read" | "export" | "admin";
         /** @description A connected training platform and what it may do. */
         Platform: {
             id: string;
@@ -1322,6 +1505,80 @@ export interface components {
         };
         Revoked: {
             revoked: number;
+        };
+        AgencyRecord: {
+            learner: {
+                province: string;
+                /** Format: date-time */
+                firstSeen: string;
+                /** Format: date-time */
+                lastSeen: string;
+            };
+            record: components["schemas"]["SkillsRecord"];
+            credential: components["schemas"]["IssuedVerifiableCredential"];
+        };
+        Statistics: {
+            metric: string;
+            /** @enum {string} */
+            period: "month" | "quarter" | "year";
+            by: string[];
+            from: string;
+            to: string;
+            threshold: number;
+            cells: {
+                /** @description YYYY-MM, YYYY-"Q"n or YYYY. */
+                period: string;
+                province?: string;
+                platform?: string;
+                competence?: string;
+                level?: number;
+                value: number | null;
+                suppressed: boolean;
+                complete: boolean;
+            }[];
+        };
+        RecordAccess: {
+            /** Format: date-time */
+            at: string;
+            /** @description The agency's platform id. */
+            actor: string;
+            action: string;
+            purpose: string | null;
+            /** @description `ok`, or `refused:<status>` / `failed:<status>`. */
+            outcome: string;
+        };
+        Agency: {
+            platformId: string;
+            jurisdiction: {
+                national: boolean;
+                provinces?: string[];
+            };
+            updatedAt: string;
+        };
+        JurisdictionRequest: {
+            national: boolean;
+            provinces?: string[];
+        };
+        AuditVerifyReport: {
+            ok: boolean;
+            entries: number;
+            head: {
+                seq: string;
+                hash: string;
+            };
+            broken?: {
+                seq: string;
+                /** @enum {string} */
+                reason: "altered" | "entry removed before it" | "predecessor altered" | "out of order";
+            };
+        };
+        ErasureReport: {
+            statements: number;
+            documents: number;
+            attachments: number;
+            credentialsRevoked: number;
+            /** @description Statements that still name the learner in a related position. */
+            relatedKept: number;
         };
     };
     responses: {
@@ -3177,6 +3434,344 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+        };
+    };
+    getCitizenRecord: {
+        parameters: {
+            query: {
+                /**
+                 * @description The citizen, as an xAPI Agent (JSON) identified by one IFI.
+                 * @example {"account":{"homePage":"https://vneid.gov.vn","name":"001203004567"}}
+                 */
+                agent: string;
+                /**
+                 * @description The declared purpose of the look-up, 10-500 characters; recorded in the audit trail.
+                 * @example eligibility check for a vocational training allowance
+                 */
+                purpose: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where the learner is placed, their skills record, and a CLR 2.0 VC-JWT of it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "learner": {
+                     *         "province": "HN",
+                     *         "firstSeen": "2026-01-12T08:30:00Z",
+                     *         "lastSeen": "2026-11-30T14:02:11Z"
+                     *       },
+                     *       "record": {
+                     *         "competences": [],
+                     *         "frameworks": []
+                     *       },
+                     *       "credential": {
+                     *         "id": "0b1e0c7e-3d43-4a4e-9a35-8f7a3e1c2b10",
+                     *         "type": "ClrCredential",
+                     *         "jwt": "eyJhbGciOiJFUzI1NiJ9..."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AgencyRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getStatistics: {
+        parameters: {
+            query: {
+                metric: "statements" | "completions" | "activeLearners" | "learners" | "attainments";
+                /**
+                 * @description Comma-separated dimensions among the metric's own (province, platform, competence, level).
+                 * @example province,platform
+                 */
+                by?: string;
+                period?: "month" | "quarter" | "year";
+                /** @description First month, YYYY-MM. */
+                from?: string;
+                /** @description Last month, YYYY-MM; the current month by default. */
+                to?: string;
+                /** @description Comma-separated province codes; within the agency's jurisdiction. */
+                province?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cells, in dimension then period order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "metric": "completions",
+                     *       "period": "quarter",
+                     *       "by": [
+                     *         "province",
+                     *         "platform"
+                     *       ],
+                     *       "from": "2026-01",
+                     *       "to": "2026-12",
+                     *       "threshold": 10,
+                     *       "cells": [
+                     *         {
+                     *           "period": "2026-Q1",
+                     *           "province": "HN",
+                     *           "platform": "moodle-hanoi",
+                     *           "value": 1840,
+                     *           "suppressed": false,
+                     *           "complete": true
+                     *         },
+                     *         {
+                     *           "period": "2026-Q1",
+                     *           "province": "HN",
+                     *           "platform": "small-lms",
+                     *           "value": null,
+                     *           "suppressed": true,
+                     *           "complete": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Statistics"];
+                    /**
+                     * @example period,province,platform,value,suppressed,complete
+                     *     2026-Q1,HN,moodle-hanoi,1840,false,true
+                     *     2026-Q1,HN,small-lms,,true,false
+                     */
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    exportStatements: {
+        parameters: {
+            query?: {
+                agent?: string;
+                verb?: string;
+                activity?: string;
+                registration?: string;
+                related_activities?: boolean;
+                related_agents?: boolean;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newline-delimited JSON, one statement per line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"id":"6690e6c9-3ef0-4ed3-8b37-7f3964730bee","actor":{"mbox":"mailto:ana@example.org"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"https://courses.example.org/safety-101"},"stored":"2026-03-02T08:00:00.000Z","timestamp":"2026-03-02T08:00:00.000Z","authority":{"mbox":"mailto:lms@example.org"},"version":"2.0.0"} */
+                    "application/x-ndjson": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getMyRecordAccesses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accesses, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accesses": [
+                     *         {
+                     *           "at": "2026-12-03T09:12:44.120Z",
+                     *           "actor": "hanoi-dept",
+                     *           "action": "record.read",
+                     *           "purpose": "eligibility check for a vocational training allowance",
+                     *           "outcome": "ok"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        accesses: components["schemas"]["RecordAccess"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getAgency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agency. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    putAgency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JurisdictionRequest"];
+            };
+        };
+        responses: {
+            /** @description The agency. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteAgency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id. */
+                id: components["parameters"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    verifyAuditTrail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verdict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerifyReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    eraseLearner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The learner, as an xAPI Agent (JSON) or the hub's learner key, URL-encoded.
+                 * @example {"mbox":"mailto:ana@example.org"}
+                 */
+                learner: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statements": 212,
+                     *       "documents": 3,
+                     *       "attachments": 0,
+                     *       "credentialsRevoked": 4,
+                     *       "relatedKept": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErasureReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getLiveness: {

@@ -24,48 +24,55 @@ export const AGENCY_PROJECTOR_LOCK = 7_351_024_501
 const BATCH_SEQS = 5000
 const POLL_MS = 1000
 
-/** The verb classes statistics report; every other verb is `other`. */
-const VERB_CLASS = `CASE verb_id WHEN $4 THEN 'completed' WHEN $5 THEN 'passed' WHEN $6 THEN 'failed'
-  ELSE 'other' END`
-
-/** The batch's statements with the facts statistics need: month, province, platform, class. */
+/** The batch's statements with the facts statistics need: month, province, platform. */
 const BATCH = `b AS (
-  SELECT seq, stored, client_id, actor_key, verb_id, voids, ${VERB_CLASS} AS verb_class,
+  SELECT seq, stored, client_id, actor_key, verb_id, voids,
     date_trunc('month', stored)::date AS month,
     COALESCE(NULLIF(body->'context'->'extensions'->>$3, ''), 'unknown') AS province
   FROM statements WHERE seq > $1 AND seq <= $2)`
 
 const COUNT_STATEMENTS = `WITH ${BATCH}
-  INSERT INTO stats_statements_monthly (month, province, platform, verb_class, count)
-  SELECT month, province, client_id, verb_class, count(*) FROM b WHERE voids IS NULL
-  GROUP BY month, province, client_id, verb_class
-  ON CONFLICT (month, province, platform, verb_class)
-  DO UPDATE SET count = stats_statements_monthly.count + EXCLUDED.count`
+  INSERT INTO stats_platform_monthly (month, province, platform, statements, completed, passed, failed)
+  SELECT month, province, client_id, count(*), count(*) FILTER (WHERE verb_id = $4),
+    count(*) FILTER (WHERE verb_id = $5), count(*) FILTER (WHERE verb_id = $6)
+  FROM b WHERE voids IS NULL
+  GROUP BY month, province, client_id
+  ON CONFLICT (month, province, platform) DO UPDATE SET
+    statements = stats_platform_monthly.statements + EXCLUDED.statements,
+    completed = stats_platform_monthly.completed + EXCLUDED.completed,
+    passed = stats_platform_monthly.passed + EXCLUDED.passed,
+    failed = stats_platform_monthly.failed + EXCLUDED.failed`
 
-/** Voiding statements of the batch take their (already counted) targets back out. */
-const UNCOUNT_VOIDED = `WITH t AS (
+/**
+ * Takes statements back out of the statements rollup: `targets` selects them (with `t` the
+ * statements table), and must only name statements that were counted.
+ */
+export const uncountStatements = (targets: string): string => `WITH t AS (${targets}),
+  d AS (
     SELECT date_trunc('month', t.stored)::date AS month,
       COALESCE(NULLIF(t.body->'context'->'extensions'->>$3, ''), 'unknown') AS province,
-      t.client_id, CASE t.verb_id WHEN $4 THEN 'completed' WHEN $5 THEN 'passed'
-        WHEN $6 THEN 'failed' ELSE 'other' END AS verb_class
-    FROM statements v JOIN statements t ON t.id = v.voids
+      t.client_id AS platform, count(*) AS n, count(*) FILTER (WHERE t.verb_id = $4) AS c,
+      count(*) FILTER (WHERE t.verb_id = $5) AS p, count(*) FILTER (WHERE t.verb_id = $6) AS f
+    FROM t GROUP BY 1, 2, 3)
+  UPDATE stats_platform_monthly s SET statements = s.statements - d.n, completed = s.completed - d.c,
+    passed = s.passed - d.p, failed = s.failed - d.f
+  FROM d WHERE s.month = d.month AND s.province = d.province AND s.platform = d.platform`
+
+/** Voiding statements of the batch take their (already counted) targets back out. */
+const UNCOUNT_VOIDED = uncountStatements(`
+    SELECT t.* FROM statements v JOIN statements t ON t.id = v.voids
     WHERE v.seq > $1 AND v.seq <= $2 AND v.voids IS NOT NULL
-      AND t.voided AND t.voids IS NULL AND t.seq <= $2)
-  UPDATE stats_statements_monthly s SET count = s.count - d.n
-  FROM (SELECT month, province, client_id, verb_class, count(*) AS n FROM t
-        GROUP BY month, province, client_id, verb_class) d
-  WHERE s.month = d.month AND s.province = d.province AND s.platform = d.client_id
-    AND s.verb_class = d.verb_class`
+      AND t.voided AND t.voids IS NULL AND t.seq <= $2`)
 
 const COUNT_ACTIVE = `WITH ${BATCH}, fresh AS (
     INSERT INTO learner_months (learner_key, month, province, platform)
     SELECT DISTINCT actor_key, month, province, client_id FROM b WHERE voids IS NULL
     ON CONFLICT DO NOTHING
     RETURNING month, province, platform)
-  INSERT INTO stats_active_monthly (month, province, platform, count)
+  INSERT INTO stats_platform_monthly (month, province, platform, active_learners)
   SELECT month, province, platform, count(*) FROM fresh GROUP BY month, province, platform
   ON CONFLICT (month, province, platform)
-  DO UPDATE SET count = stats_active_monthly.count + EXCLUDED.count`
+  DO UPDATE SET active_learners = stats_platform_monthly.active_learners + EXCLUDED.active_learners`
 
 /**
  * Upserts the batch's learners and moves them between cells of the learners rollup. `old` reads
@@ -146,10 +153,10 @@ async function statementsBatch(tx: Sql): Promise<boolean> {
   if (BigInt(max) <= BigInt(cursor)) return false
   const upTo = nextBound(cursor, max)
   const params = [cursor, upTo, ...FACT_PARAMS]
-  await tx.query(UPDATE_LEARNERS, params)
+  await tx.query(UPDATE_LEARNERS, params.slice(0, 3))
   await tx.query(COUNT_STATEMENTS, params)
   await tx.query(UNCOUNT_VOIDED, params)
-  await tx.query(COUNT_ACTIVE, params)
+  await tx.query(COUNT_ACTIVE, params.slice(0, 3))
   await setCursor(tx, 'statistics', upTo)
   return true
 }

@@ -27,33 +27,30 @@ CREATE TABLE learners (
 
 CREATE INDEX learners_province_idx ON learners (province);
 
--- Statements and completions by month, province (of the statement's own context), platform and
--- verb class. Statements are counted once when projected and taken back when voided or erased.
-CREATE TABLE stats_statements_monthly (
+-- Statements by month, province (of the statement's own context) and platform, with the
+-- completions, passes and failures among them and the learners active in the cell. One row per
+-- cell, so a national query aggregates a few thousand rows per month, whatever the statements.
+-- Statements are counted when projected and taken back when voided or erased; a cell is
+-- published only when `active_learners` reaches the suppression threshold.
+CREATE TABLE stats_platform_monthly (
   month date NOT NULL,
   province text NOT NULL,
   platform text NOT NULL,
-  verb_class text NOT NULL,
-  count bigint NOT NULL,
-  PRIMARY KEY (month, province, platform, verb_class)
+  statements bigint NOT NULL DEFAULT 0,
+  completed bigint NOT NULL DEFAULT 0,
+  passed bigint NOT NULL DEFAULT 0,
+  failed bigint NOT NULL DEFAULT 0,
+  active_learners bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (month, province, platform)
 );
 
--- Active learners: one row per learner, month, province and platform they had statements in,
--- and its rollup. A statements cell is published only when this many learners stand behind it.
+-- The learners behind `active_learners`: one row per learner, month, province and platform.
 CREATE TABLE learner_months (
   learner_key text NOT NULL,
   month date NOT NULL,
   province text NOT NULL,
   platform text NOT NULL,
   PRIMARY KEY (learner_key, month, province, platform)
-);
-
-CREATE TABLE stats_active_monthly (
-  month date NOT NULL,
-  province text NOT NULL,
-  platform text NOT NULL,
-  count bigint NOT NULL,
-  PRIMARY KEY (month, province, platform)
 );
 
 -- Learners by the month they were first seen and their current province.
