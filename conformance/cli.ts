@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { PLATFORM_USAGE, PlatformUsageError, runPlatform } from './platform/run.js'
 import { preflight } from './lib/preflight.js'
 import { runSuite, selectChecks } from './lib/runner.js'
 import { SUITE_NAME, SUITE_VERSION } from './lib/suite-version.js'
@@ -51,13 +52,19 @@ async function main(argv: string[]): Promise<number> {
       concurrency: { type: 'string', default: '4' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
+      file: { type: 'string' },
+      platform: { type: 'string' },
+      max: { type: 'string' },
+      'xapi-version': { type: 'string' },
+      'id-homepage': { type: 'string' },
     },
   })
   if (values.help) {
-    process.stdout.write(USAGE)
+    process.stdout.write(positionals[0] === 'platform' ? PLATFORM_USAGE : `${USAGE}\n${PLATFORM_USAGE}`)
     return 0
   }
-  if (positionals[0] !== 'lrs') throw new UsageError('the first argument must be "lrs"')
+  if (positionals[0] === 'platform') return runPlatform(values)
+  if (positionals[0] !== 'lrs') throw new UsageError('the first argument must be "lrs" or "platform"')
   const selected = { versions: versions(values.version), grep: values.grep }
   if (values.list) {
     for (const { check, version } of selectChecks(selected)) process.stdout.write(`[${version}] ${checkName(check)}\n`)
@@ -106,6 +113,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (error: unknown) => {
+    if (error instanceof PlatformUsageError) {
+      process.stderr.write(`${error.message}\n\n${PLATFORM_USAGE}`)
+      process.exitCode = 2
+      return
+    }
     const usage = error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage ? `\n${USAGE}` : ''}`)
     process.exitCode = 2

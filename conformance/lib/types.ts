@@ -37,6 +37,8 @@ export interface CheckResult {
 export interface Report {
   readonly suite: string
   readonly suiteVersion: string
+  /** The report's heading; an LRS report when absent (platform runs name themselves). */
+  readonly title?: string
   readonly endpoint: string
   readonly startedAt: string
   readonly finishedAt: string

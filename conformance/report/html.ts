@@ -7,6 +7,7 @@ import { escapeXml as esc } from './escape.js'
  */
 export function htmlReport(report: Report): string {
   const verdict = report.totals.failed === 0 ? 'PASS' : 'FAIL'
+  const title = report.title ?? 'xAPI Learning Record Store conformance report'
   const sections = new Map<string, CheckResult[]>()
   for (const result of report.results) {
     const key = result.section
@@ -30,7 +31,7 @@ ${rows}
 
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>xAPI LRS conformance report: ${esc(report.endpoint)}</title>
+<title>${esc(report.title ?? 'xAPI LRS conformance report')}: ${esc(report.endpoint)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222}
 table{border-collapse:collapse;width:100%;margin-bottom:1em}
@@ -46,10 +47,10 @@ dl.facts dt{font-weight:bold}
 .line{border-bottom:1px solid #222;height:1.4em}
 small{font-weight:normal;color:#555}
 </style></head><body>
-<h1>xAPI Learning Record Store conformance report</h1>
+<h1>${esc(title)}</h1>
 <p class="verdict">${verdict}: ${report.totals.passed} of ${report.totals.total} checks passed</p>
 <dl class="facts">
-<dt>Endpoint</dt><dd>${esc(report.endpoint)}</dd>
+<dt>${report.title === undefined ? 'Endpoint' : 'Checked'}</dt><dd>${esc(report.endpoint)}</dd>
 <dt>xAPI versions</dt><dd>${esc(report.versions.join(', '))}</dd>
 <dt>Run started</dt><dd>${esc(report.startedAt)}</dd>
 <dt>Run finished</dt><dd>${esc(report.finishedAt)}</dd>
