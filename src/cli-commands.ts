@@ -44,6 +44,13 @@ Skills records
   competence-map remove <activity IRI>
   records rebuild [--apply]
 
+Agencies, audit and erasure
+  agencies show <platform>
+  agencies set <platform> (--national | --provinces <code,code,...>)
+  agencies remove <platform>
+  audit verify                 exits 1 when the audit trail's hash chain is broken
+  learners erase <learner>     an xAPI Agent as JSON, or a learner key (mbox:mailto:...)
+
 Connection: --url (HUB_URL, default http://localhost:8080), --key and --secret (HUB_ADMIN_KEY,
 HUB_ADMIN_SECRET): a credential of a platform with the admin scope.`
 
@@ -58,6 +65,8 @@ class UsageError extends Error {}
 
 interface Call {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** The answer is a verdict: a body with `ok: false` makes the command fail (exit 1). */
+  verdict?: true
   path: string
   body?: unknown
 }
@@ -78,6 +87,8 @@ const OPTIONS = {
   issuer: { type: 'string' },
   subject: { type: 'string' },
   all: { type: 'boolean' },
+  national: { type: 'boolean' },
+  provinces: { type: 'string' },
   activity: { type: 'string' },
   apply: { type: 'boolean' },
   limit: { type: 'string' },
@@ -243,6 +254,21 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
       }
     case 'records rebuild':
       return { method: 'POST', path: '/records/rebuild', body: { apply: values.apply === true } }
+    case 'agencies show':
+      return { method: 'GET', path: `/agencies/${id()}` }
+    case 'agencies set':
+      if (values.national === true) return { method: 'PUT', path: `/agencies/${id()}`, body: { national: true } }
+      return {
+        method: 'PUT',
+        path: `/agencies/${id()}`,
+        body: { national: false, provinces: scopes(need(values.provinces, '--national or --provinces')) },
+      }
+    case 'agencies remove':
+      return { method: 'DELETE', path: `/agencies/${id()}` }
+    case 'audit verify':
+      return { method: 'GET', path: '/audit/verify', verdict: true }
+    case 'learners erase':
+      return { method: 'DELETE', path: `/learners/${encodeURIComponent(need(first, 'the learner'))}` }
   }
   throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`)
 }
@@ -294,8 +320,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`hub answered ${response.status}: ${text}\n`)
     return 1
   }
-  io.out(
-    text === '' ? `done (${response.status})\n` : `${JSON.stringify(JSON.parse(text), null, 2)}\n`,
-  )
-  return 0
+  const body: unknown = text === '' ? undefined : JSON.parse(text)
+  io.out(body === undefined ? `done (${response.status})\n` : `${JSON.stringify(body, null, 2)}\n`)
+  const failed = call.verdict === true && typeof body === 'object' && body !== null && 'ok' in body && body.ok === false
+  return failed ? 1 : 0
 }
