@@ -5,7 +5,8 @@
  * twice.
  *
  * The namespace is the hub's own. IRIs here are identifiers: they need not resolve, but the hub
- * serves the profile document at its `id` path so people can look them up.
+ * serves the profile document at `/profiles/digital-skills` (each version at
+ * `/profiles/digital-skills/v<semver>`) so people can look them up.
  */
 export const PROFILE_NAMESPACE = 'https://learning-hub.vn/xapi/profiles/digital-skills'
 
