@@ -44,10 +44,17 @@ const REQUIRED_ACTIVITY_QUERY = {
   querystring: { type: 'object', required: ['activityIri'], properties: { activityIri: IRI } },
 }
 const REBUILD_SCHEMA = {
-  body: { type: ['object', 'null'], additionalProperties: false, properties: { apply: { type: 'boolean' } } },
+  body: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    properties: { apply: { type: 'boolean' } },
+  },
 }
 
-export async function skillsAdminRoutes(app: FastifyInstance, options: SkillsAdminOptions): Promise<void> {
+export async function skillsAdminRoutes(
+  app: FastifyInstance,
+  options: SkillsAdminOptions,
+): Promise<void> {
   const { auth, db, catalog, projector } = options
   app.decorateRequest('principal', null as unknown as Principal)
   app.addHook('onRequest', async (request) => {
@@ -61,13 +68,26 @@ export async function skillsAdminRoutes(app: FastifyInstance, options: SkillsAdm
       version: f.version,
       title: f.title,
       levels: f.levels.length,
-      competences: f.competences.map((c) => ({ iri: c.iri, code: c.code, domain: c.domainCode, title: c.title })),
+      competences: f.competences.map((c) => ({
+        iri: c.iri,
+        code: c.code,
+        domain: c.domainCode,
+        title: c.title,
+      })),
     })),
   }))
 
   app.post('/frameworks', async (request, reply) => {
     const { framework, created } = await catalog.load(request.body)
-    request.log.info({ framework: framework.id, version: framework.version, created, by: request.principal.clientId }, 'framework loaded')
+    request.log.info(
+      {
+        framework: framework.id,
+        version: framework.version,
+        created,
+        by: request.principal.clientId,
+      },
+      'framework loaded',
+    )
     return reply.code(created ? 201 : 200).send({
       id: framework.id,
       version: framework.version,
@@ -85,19 +105,29 @@ export async function skillsAdminRoutes(app: FastifyInstance, options: SkillsAdm
       activityIri: string
       competences: { competenceIri: string; level: number }[]
     }
-    const known = await selectKnownCompetences(db, competences.map((c) => c.competenceIri))
+    const known = await selectKnownCompetences(
+      db,
+      competences.map((c) => c.competenceIri),
+    )
     competences.forEach((c, i) => {
-      if (!known.has(c.competenceIri)) badRequest(`competences[${i}].competenceIri`, 'must be a competence of a loaded framework')
+      if (!known.has(c.competenceIri))
+        badRequest(`competences[${i}].competenceIri`, 'must be a competence of a loaded framework')
     })
     for (const c of competences) {
       const found = await catalog.competence(c.competenceIri)
       if (found !== undefined && !found.framework.levels.some((l) => l.order === c.level)) {
-        badRequest('competences.level', `${found.framework.id} has levels 1 to ${found.framework.levels.length}`)
+        badRequest(
+          'competences.level',
+          `${found.framework.id} has levels 1 to ${found.framework.levels.length}`,
+        )
       }
     }
     await replaceMapping(db, activityIri, competences)
     const statements = await projector.reprojectActivity(activityIri)
-    request.log.info({ activity: activityIri, statements, by: request.principal.clientId }, 'competence mapping changed')
+    request.log.info(
+      { activity: activityIri, statements, by: request.principal.clientId },
+      'competence mapping changed',
+    )
     return { activityIri, competences, reprojectedStatements: statements }
   })
 
@@ -105,7 +135,10 @@ export async function skillsAdminRoutes(app: FastifyInstance, options: SkillsAdm
     const { activityIri } = request.query as { activityIri: string }
     await replaceMapping(db, activityIri, [])
     const statements = await projector.reprojectActivity(activityIri)
-    request.log.info({ activity: activityIri, statements, by: request.principal.clientId }, 'competence mapping removed')
+    request.log.info(
+      { activity: activityIri, statements, by: request.principal.clientId },
+      'competence mapping removed',
+    )
     return { activityIri, competences: [], reprojectedStatements: statements }
   })
 

@@ -29,37 +29,55 @@ const VERIFY_SCHEMA = {
     properties: { credential: { type: 'string', minLength: 1, maxLength: 1_000_000 } },
   },
 }
-const LIST_PARAMS = { params: { type: 'object', properties: { list: { type: 'string', pattern: '^[0-9]{1,9}$' } } } }
+const LIST_PARAMS = {
+  params: { type: 'object', properties: { list: { type: 'string', pattern: '^[0-9]{1,9}$' } } },
+}
 
 async function learnerKey(request: FastifyRequest, issuers: TrustedIssuers): Promise<string> {
   const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(request.headers.authorization ?? '')
   if (match?.[1] === undefined) {
-    throw unauthorized('sign in through the national identity provider', 'requires a Bearer token of a trusted identity provider')
+    throw unauthorized(
+      'sign in through the national identity provider',
+      'requires a Bearer token of a trusted identity provider',
+    )
   }
   const issuer = issuers.find(match[1])
   if (issuer === undefined) {
-    throw unauthorized('the bearer token is not from a trusted identity provider', 'iss must be a trusted issuer')
+    throw unauthorized(
+      'the bearer token is not from a trusted identity provider',
+      'iss must be a trusted issuer',
+    )
   }
   const identity = await issuers.verify(match[1], issuer)
   return agentKey({ account: { homePage: identity.issuer, name: identity.subject } }) ?? ''
 }
 
-export async function skillsRoutes(app: FastifyInstance, options: SkillsRoutesOptions): Promise<void> {
+export async function skillsRoutes(
+  app: FastifyInstance,
+  options: SkillsRoutesOptions,
+): Promise<void> {
   const { records, trustedIssuers, keyRing } = options
 
-  app.get('/me/record', async (request) => records.record(await learnerKey(request, trustedIssuers)))
+  app.get('/me/record', async (request) =>
+    records.record(await learnerKey(request, trustedIssuers)),
+  )
 
   app.get('/me/credentials', async (request) => ({
     credentials: await records.openBadges(await learnerKey(request, trustedIssuers)),
   }))
 
-  app.get('/me/credentials/clr', async (request) => records.clr(await learnerKey(request, trustedIssuers)))
+  app.get('/me/credentials/clr', async (request) =>
+    records.clr(await learnerKey(request, trustedIssuers)),
+  )
 
   app.get('/credentials/status/:list', { schema: LIST_PARAMS }, async (request, reply) => {
     const jwt = await records.statusList(Number((request.params as { list: string }).list))
     if (jwt === undefined) throw new HubError('not_found', 'no such status list')
     // Verifiers may cache the list briefly; revocations show within a minute.
-    return reply.header('content-type', 'application/jwt').header('cache-control', 'public, max-age=60').send(jwt)
+    return reply
+      .header('content-type', 'application/jwt')
+      .header('cache-control', 'public, max-age=60')
+      .send(jwt)
   })
 
   app.post('/credentials/verify', { schema: VERIFY_SCHEMA }, async (request) =>

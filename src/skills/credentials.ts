@@ -68,11 +68,20 @@ function statusEntry(status: StatusEntry): Record<string, unknown> {
 }
 
 function issuerProfile(issuer: IssuerProfile): CredentialObject['issuer'] {
-  return { id: issuer.id, type: ['Profile'], name: issuer.name, ...(issuer.url === undefined ? {} : { url: issuer.url }) }
+  return {
+    id: issuer.id,
+    type: ['Profile'],
+    name: issuer.name,
+    ...(issuer.url === undefined ? {} : { url: issuer.url }),
+  }
 }
 
 /** The Achievement of a competence at a level (OB 3.0 §B.1.2), aligned to the framework item. */
-export function achievementOf(framework: Framework, competence: Competence, level: number): Record<string, unknown> {
+export function achievementOf(
+  framework: Framework,
+  competence: Competence,
+  level: number,
+): Record<string, unknown> {
   const levelInfo = framework.levels.find((l) => l.order === level)
   const levelName = levelInfo === undefined ? `${level}` : title(levelInfo.title)
   return {
@@ -152,7 +161,8 @@ export function clrCredential(input: {
     issuer: issuerProfile(input.issuer),
     validFrom: input.validFrom,
     name: 'Skills record',
-    description: 'The competences the learner has attained, from learning evidence recorded in the national hub.',
+    description:
+      'The competences the learner has attained, from learning evidence recorded in the national hub.',
     credentialSubject: {
       id: subjectId(input.learnerKey),
       type: ['ClrSubject'],

@@ -68,7 +68,10 @@ export function extractEvidence(statement: JsonObject, context: EvidenceContext)
   const stated =
     extension(statement.result, EXTENSIONS.proficiencyLevel) ??
     extension(definition, EXTENSIONS.proficiencyLevel)
-  const score = isObject(statement.result) && isObject(statement.result.score) ? statement.result.score.scaled : undefined
+  const score =
+    isObject(statement.result) && isObject(statement.result.score)
+      ? statement.result.score.scaled
+      : undefined
   const achievedAt = String(statement.timestamp ?? statement.stored)
   const mapping = new Map(context.mapped(object.id).map((m) => [m.competenceIri, m.level]))
   const iris = new Set([...declaredCompetences(definition), ...mapping.keys()])
@@ -78,7 +81,8 @@ export function extractEvidence(statement: JsonObject, context: EvidenceContext)
     const framework = context.frameworkOf(competenceIri)
     if (framework === undefined) continue
     const fallback = mapping.get(competenceIri) ?? 1
-    const level = stated === undefined ? { level: fallback, step: null } : normaliseLevel(framework, stated)
+    const level =
+      stated === undefined ? { level: fallback, step: null } : normaliseLevel(framework, stated)
     if (level === undefined) continue
     items.push({
       competenceIri,
@@ -88,5 +92,7 @@ export function extractEvidence(statement: JsonObject, context: EvidenceContext)
       achievedAt,
     })
   }
-  return items.sort((a, b) => (a.competenceIri < b.competenceIri ? -1 : a.competenceIri > b.competenceIri ? 1 : 0))
+  return items.sort((a, b) =>
+    a.competenceIri < b.competenceIri ? -1 : a.competenceIri > b.competenceIri ? 1 : 0,
+  )
 }

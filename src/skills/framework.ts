@@ -49,7 +49,8 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/
 const CODE_PATTERN = /^[A-Za-z0-9._-]{1,50}$/
 
 function titles(value: Json | undefined, field: string): Titles {
-  if (!isObject(value) || Object.keys(value).length === 0) badRequest(field, 'must be a language map')
+  if (!isObject(value) || Object.keys(value).length === 0)
+    badRequest(field, 'must be a language map')
   const out: Titles = {}
   for (const [lang, text] of Object.entries(value)) {
     if (typeof text !== 'string') badRequest(`${field}.${lang}`, 'must be a string')
@@ -59,19 +60,23 @@ function titles(value: Json | undefined, field: string): Titles {
 }
 
 function text(value: Json | undefined, field: string, pattern: RegExp): string {
-  if (typeof value !== 'string' || !pattern.test(value)) badRequest(field, `must match ${pattern.source}`)
+  if (typeof value !== 'string' || !pattern.test(value))
+    badRequest(field, `must match ${pattern.source}`)
   return value
 }
 
 function parseLevel(value: Json, index: number): FrameworkLevel {
   const field = `levels[${index}]`
   if (!isObject(value)) badRequest(field, 'must be an object')
-  if (value.order !== index + 1) badRequest(`${field}.order`, 'levels are numbered 1, 2, ... in order')
+  if (value.order !== index + 1)
+    badRequest(`${field}.order`, 'levels are numbered 1, 2, ... in order')
   const steps = Array.isArray(value.steps) ? value.steps : []
   if (!steps.every((step): step is number => Number.isInteger(step) && (step as number) > 0)) {
     badRequest(`${field}.steps`, 'must be an array of positive whole numbers')
   }
-  const codes = Array.isArray(value.step_codes_used_in_practice) ? value.step_codes_used_in_practice : []
+  const codes = Array.isArray(value.step_codes_used_in_practice)
+    ? value.step_codes_used_in_practice
+    : []
   if (!codes.every((code): code is string => typeof code === 'string')) {
     badRequest(`${field}.step_codes_used_in_practice`, 'must be an array of strings')
   }
@@ -88,21 +93,25 @@ export function parseFramework(document: unknown): Framework {
   const id = text(document.id, 'id', ID_PATTERN)
   const version = text(document.version, 'version', CODE_PATTERN)
   const title = titles(document.title, 'title')
-  if (!Array.isArray(document.levels) || document.levels.length === 0) badRequest('levels', 'must be a non-empty array')
+  if (!Array.isArray(document.levels) || document.levels.length === 0)
+    badRequest('levels', 'must be a non-empty array')
   const levels = document.levels.map(parseLevel)
-  if (!Array.isArray(document.domains) || document.domains.length === 0) badRequest('domains', 'must be a non-empty array')
+  if (!Array.isArray(document.domains) || document.domains.length === 0)
+    badRequest('domains', 'must be a non-empty array')
 
   const competences: Competence[] = []
   const seen = new Set<string>()
   document.domains.forEach((domain, d) => {
     if (!isObject(domain)) badRequest(`domains[${d}]`, 'must be an object')
     const domainCode = text(domain.code, `domains[${d}].code`, CODE_PATTERN)
-    if (!Array.isArray(domain.competences)) badRequest(`domains[${d}].competences`, 'must be an array')
+    if (!Array.isArray(domain.competences))
+      badRequest(`domains[${d}].competences`, 'must be an array')
     domain.competences.forEach((competence, c) => {
       const field = `domains[${d}].competences[${c}]`
       if (!isObject(competence)) badRequest(field, 'must be an object')
       const code = text(competence.code, `${field}.code`, CODE_PATTERN)
-      if (seen.has(code)) badRequest(`${field}.code`, 'competence codes are unique within a framework')
+      if (seen.has(code))
+        badRequest(`${field}.code`, 'competence codes are unique within a framework')
       seen.add(code)
       competences.push({
         iri: competenceIri(id, version, code),
@@ -123,10 +132,15 @@ export function parseFramework(document: unknown): Framework {
  * framework: a level order (`2`, `"2"`), a step code (`"TC1"`, any case) or a step number given
  * as `"step:3"`. Undefined when the value names no level of the framework.
  */
-export function normaliseLevel(framework: Pick<Framework, 'levels'>, value: unknown): NormalisedLevel | undefined {
+export function normaliseLevel(
+  framework: Pick<Framework, 'levels'>,
+  value: unknown,
+): NormalisedLevel | undefined {
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) {
     const order = Number(value)
-    return framework.levels.some((level) => level.order === order) ? { level: order, step: null } : undefined
+    return framework.levels.some((level) => level.order === order)
+      ? { level: order, step: null }
+      : undefined
   }
   if (typeof value !== 'string') return undefined
   const stepNumber = /^step:(\d+)$/i.exec(value)

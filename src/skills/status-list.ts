@@ -15,7 +15,7 @@ export function encodeStatusList(size: number, revoked: readonly number[]): stri
   return `u${gzipSync(bytes).toString('base64url')}`
 }
 
-/** Whether entry `index` of an `encodedList` is set; undefined when the list is malformed or short. */
+/** Whether entry `index` of an `encodedList` is set; undefined for a malformed or short list. */
 export function statusListBit(encoded: string, index: number): boolean | undefined {
   if (!encoded.startsWith('u')) return undefined
   let bytes: Buffer

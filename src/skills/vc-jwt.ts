@@ -1,4 +1,10 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose'
+import {
+  compactVerify,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  SignJWT,
+  type JWTPayload,
+} from 'jose'
 import { SIGNING_ALGS, type KeyRing } from '../auth/signing-keys.js'
 import type { CredentialObject } from './credentials.js'
 
@@ -31,7 +37,10 @@ function seconds(iso: string): number {
 }
 
 /** Signs a credential with the hub's current key. */
-export async function signCredential(keyRing: KeyRing, credential: CredentialObject): Promise<string> {
+export async function signCredential(
+  keyRing: KeyRing,
+  credential: CredentialObject,
+): Promise<string> {
   const { kid, alg, key } = await keyRing.current()
   const validUntil = typeof credential.validUntil === 'string' ? credential.validUntil : undefined
   const jwt = new SignJWT({ vc: credential } as JWTPayload)
@@ -67,7 +76,12 @@ export async function verifyCredential(
   status: StatusLookup,
 ): Promise<VerificationResult> {
   const checks: VerificationCheck[] = []
-  const fail = (check: VerificationCheck['check'], message: string, id?: string, types: string[] = []): VerificationResult => {
+  const fail = (
+    check: VerificationCheck['check'],
+    message: string,
+    id?: string,
+    types: string[] = [],
+  ): VerificationResult => {
     checks.push({ check, ok: false, message })
     return { verified: false, credentialId: id, types, checks }
   }
@@ -75,7 +89,8 @@ export async function verifyCredential(
   let payload: JWTPayload
   try {
     const header = decodeProtectedHeader(jwt)
-    if (header.typ !== undefined && header.typ !== 'JWT') return fail('signature', 'typ must be "JWT" (OB 3.0 §8.2.3)')
+    if (header.typ !== undefined && header.typ !== 'JWT')
+      return fail('signature', 'typ must be "JWT" (OB 3.0 §8.2.3)')
     // The JWS alone: validity is checked below against validFrom and validUntil, and reported
     // as such rather than as a signature failure.
     const verified = await compactVerify(jwt, createLocalJWKSet(await keyRing.jwks()), {
@@ -83,13 +98,18 @@ export async function verifyCredential(
     })
     payload = JSON.parse(new TextDecoder().decode(verified.payload)) as JWTPayload
   } catch (error) {
-    return fail('signature', `the signature does not verify against the hub's keys (${error instanceof Error ? error.message : 'invalid'})`)
+    return fail(
+      'signature',
+      `the signature does not verify against the hub's keys (${error instanceof Error ? error.message : 'invalid'})`,
+    )
   }
   checks.push({ check: 'signature', ok: true, message: 'signed by a key of the hub' })
 
   const vc = payload.vc
   if (!isCredential(vc)) return fail('claims', 'the payload has no credential in vc')
-  const types = Array.isArray(vc.type) ? vc.type.filter((t): t is string => typeof t === 'string') : []
+  const types = Array.isArray(vc.type)
+    ? vc.type.filter((t): t is string => typeof t === 'string')
+    : []
   const mismatch =
     payload.iss !== vc.issuer.id
       ? 'iss must equal issuer.id'
@@ -104,7 +124,8 @@ export async function verifyCredential(
   checks.push({ check: 'claims', ok: true, message: 'iss, sub, jti and nbf match the credential' })
 
   const now = Date.now()
-  if (Date.parse(vc.validFrom) > now) return fail('validity', 'the credential is not valid yet', vc.id, types)
+  if (Date.parse(vc.validFrom) > now)
+    return fail('validity', 'the credential is not valid yet', vc.id, types)
   if (typeof vc.validUntil === 'string' && Date.parse(vc.validUntil) <= now) {
     return fail('validity', 'the credential has expired', vc.id, types)
   }
@@ -114,9 +135,11 @@ export async function verifyCredential(
   if (entry !== undefined) {
     const listUrl = entry.statusListCredential
     const index = Number(entry.statusListIndex)
-    if (typeof listUrl !== 'string' || !Number.isInteger(index)) return fail('status', 'malformed credentialStatus', vc.id, types)
+    if (typeof listUrl !== 'string' || !Number.isInteger(index))
+      return fail('status', 'malformed credentialStatus', vc.id, types)
     const revoked = await status(listUrl, index)
-    if (revoked === undefined) return fail('status', 'the status entry is unknown to this hub', vc.id, types)
+    if (revoked === undefined)
+      return fail('status', 'the status entry is unknown to this hub', vc.id, types)
     if (revoked) return fail('status', 'the credential has been revoked', vc.id, types)
     checks.push({ check: 'status', ok: true, message: 'not revoked' })
   }

@@ -12,7 +12,7 @@ import { insertFramework, selectFrameworkData, selectFrameworks } from './skills
  */
 const RELOAD_MS = 10_000
 
-/** The frameworks shipped with the hub, loaded at start-up when missing (src/skills/frameworks/). */
+/** Frameworks shipped with the hub (src/skills/frameworks/), loaded at start-up when missing. */
 export const BUILT_IN_FRAMEWORKS = ['vn-tt02-2025-digital-competence.json', 'eu-digcomp-2.2.json']
 /** The default framework: Circular 02/2025/TT-BGDĐT. */
 export const DEFAULT_FRAMEWORK = { id: 'vn-tt02-2025-digital-competence', version: '2025' }
@@ -33,7 +33,11 @@ function sameJson(a: unknown, b: unknown): boolean {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical)
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    )
   }
   return value
 }
@@ -46,7 +50,11 @@ export async function openFrameworkCatalog(db: Db): Promise<FrameworkCatalog> {
 
   async function reload(): Promise<void> {
     frameworks = (await selectFrameworks(db)).map((row) => parseFramework(JSON.parse(row.data)))
-    byIri = new Map(frameworks.flatMap((f) => f.competences.map((c) => [c.iri, { competence: c, framework: f }] as const)))
+    byIri = new Map(
+      frameworks.flatMap((f) =>
+        f.competences.map((c) => [c.iri, { competence: c, framework: f }] as const),
+      ),
+    )
     loadedAt = Date.now()
   }
 
@@ -60,10 +68,14 @@ export async function openFrameworkCatalog(db: Db): Promise<FrameworkCatalog> {
       const stored = await selectFrameworkData(tx, framework.id, framework.version)
       if (stored !== undefined) {
         if (sameJson(JSON.parse(stored), framework.data)) return false
-        throw new HubError('conflict', `framework ${framework.id} version ${framework.version} is already loaded`, {
-          field: 'version',
-          rule: 'a loaded framework version never changes; load a new version',
-        })
+        throw new HubError(
+          'conflict',
+          `framework ${framework.id} version ${framework.version} is already loaded`,
+          {
+            field: 'version',
+            rule: 'a loaded framework version never changes; load a new version',
+          },
+        )
       }
       await insertFramework(tx, framework)
       return true

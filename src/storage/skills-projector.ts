@@ -109,7 +109,11 @@ async function projectRange(
 ): Promise<void> {
   const statements = await selectStatementsForEvidence(sql, after, upTo, PROJECTED_VERBS)
   await insertEvidence(sql, table, await deriveEvidence(sql, catalog, statements))
-  await withdrawVoided(sql, table, statements.flatMap((s) => (s.voids === null ? [] : [s.voids])))
+  await withdrawVoided(
+    sql,
+    table,
+    statements.flatMap((s) => (s.voids === null ? [] : [s.voids])),
+  )
 }
 
 function nextBound(cursor: string, max: string): string {
@@ -128,7 +132,11 @@ async function liveBatch(tx: Sql, catalog: FrameworkCatalog): Promise<boolean> {
   return true
 }
 
-export function createSkillsProjector(db: Db, catalog: FrameworkCatalog, log?: Logger): SkillsProjector {
+export function createSkillsProjector(
+  db: Db,
+  catalog: FrameworkCatalog,
+  log?: Logger,
+): SkillsProjector {
   let running: Promise<void> | undefined
   let again = false
   let timer: NodeJS.Timeout | undefined
@@ -156,7 +164,9 @@ export function createSkillsProjector(db: Db, catalog: FrameworkCatalog, log?: L
       return running
     }
     running = drain()
-      .catch((error: unknown) => log?.error({ err: error }, 'skills projection failed; retrying on the next tick'))
+      .catch((error: unknown) =>
+        log?.error({ err: error }, 'skills projection failed; retrying on the next tick'),
+      )
       .finally(() => {
         running = undefined
       })
@@ -182,8 +192,14 @@ export function createSkillsProjector(db: Db, catalog: FrameworkCatalog, log?: L
         for (;;) {
           const statements = await selectStatementsOfActivity(tx, activityIri, after, upTo, 1000)
           if (statements.length === 0) return count
-          const relevant = statements.filter((s) => PROJECTED_VERBS.includes(verbOf(s)) && s.voids === null)
-          await reconcileEvidence(tx, relevant.map((s) => s.seq), await deriveEvidence(tx, catalog, relevant))
+          const relevant = statements.filter(
+            (s) => PROJECTED_VERBS.includes(verbOf(s)) && s.voids === null,
+          )
+          await reconcileEvidence(
+            tx,
+            relevant.map((s) => s.seq),
+            await deriveEvidence(tx, catalog, relevant),
+          )
           count += relevant.length
           after = statements[statements.length - 1]!.seq
         }
@@ -198,13 +214,14 @@ export function createSkillsProjector(db: Db, catalog: FrameworkCatalog, log?: L
         }
         const upTo = await selectCursor(tx)
         await truncateRebuild(tx)
-        for (let cursor = '0'; BigInt(cursor) < BigInt(upTo); ) {
+        for (let cursor = '0'; BigInt(cursor) < BigInt(upTo);) {
           const bound = nextBound(cursor, upTo)
           await projectRange(tx, catalog, 'rebuild', cursor, bound)
           cursor = bound
         }
         const difference = await compareEvidence(tx, upTo)
-        const equal = difference.onlyLive === 0 && difference.onlyRebuilt === 0 && difference.changed === 0
+        const equal =
+          difference.onlyLive === 0 && difference.onlyRebuilt === 0 && difference.changed === 0
         if (apply && !equal) await applyRebuild(tx, upTo)
         await truncateRebuild(tx)
         return { ...difference, upTo, equal, applied: apply && !equal }

@@ -93,17 +93,22 @@ interface Attained {
 
 function group(evidence: readonly LearnerEvidence[]): Map<string, LearnerEvidence[]> {
   const byCompetence = new Map<string, LearnerEvidence[]>()
-  for (const row of evidence) byCompetence.set(row.competenceIri, [...(byCompetence.get(row.competenceIri) ?? []), row])
+  for (const row of evidence)
+    byCompetence.set(row.competenceIri, [...(byCompetence.get(row.competenceIri) ?? []), row])
   return byCompetence
 }
 
-/** Rows are sorted by level descending, then time: the first is the highest level, first attained. */
+/** Rows come by level descending, then time: the first is the highest level, first attained. */
 function highest(rows: readonly LearnerEvidence[]): LearnerEvidence[] {
   const top = rows[0]?.level
   return rows.filter((row) => row.level === top)
 }
 
-export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: SkillsRecordsOptions): SkillsRecords {
+export function createSkillsRecords(
+  db: Db,
+  catalog: FrameworkCatalog,
+  options: SkillsRecordsOptions,
+): SkillsRecords {
   const listUrl = (list: number) => `${options.baseUrl}/credentials/status/${list}`
 
   async function attained(learnerKey: string): Promise<Attained[]> {
@@ -119,15 +124,25 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
     const competences = await attained(learnerKey)
     return db.transaction(async (tx) => {
       // One issuance at a time per learner, so two downloads never issue twice.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`skills-credentials:${learnerKey}`])
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `skills-credentials:${learnerKey}`,
+      ])
       const live = await selectLiveCredentials(tx, learnerKey)
       const issued: IssuedCredential[] = []
       for (const { competence, framework, rows } of competences) {
         const top = highest(rows)
         const level = top[0]!.level
-        const existing = live.find((c) => c.kind === 'openbadge' && c.competenceIri === competence.iri && c.level === level)
+        const existing = live.find(
+          (c) => c.kind === 'openbadge' && c.competenceIri === competence.iri && c.level === level,
+        )
         if (existing !== undefined) {
-          issued.push({ id: existing.id, type: 'OpenBadgeCredential', competence: competence.iri, level, jwt: existing.jwt })
+          issued.push({
+            id: existing.id,
+            type: 'OpenBadgeCredential',
+            competence: competence.iri,
+            level,
+            jwt: existing.jwt,
+          })
           continue
         }
         const uuid = randomUUID()
@@ -156,7 +171,13 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
           statusIndex: entry.index,
           evidenceSeqs: top.map((row) => row.seq),
         })
-        issued.push({ id: uuid, type: 'OpenBadgeCredential', competence: competence.iri, level, jwt })
+        issued.push({
+          id: uuid,
+          type: 'OpenBadgeCredential',
+          competence: competence.iri,
+          level,
+          jwt,
+        })
       }
       return issued
     })
@@ -177,7 +198,10 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
           title: competence.title,
           level: first.level,
           levelTitle: framework.levels.find((l) => l.order === first.level)?.title ?? {},
-          step: top.reduce<number | null>((max, row) => (row.step !== null && (max === null || row.step > max) ? row.step : max), null),
+          step: top.reduce<number | null>(
+            (max, row) => (row.step !== null && (max === null || row.step > max) ? row.step : max),
+            null,
+          ),
           attainedAt: first.achievedAt,
           evidence: rows.map((row) => ({
             statementId: row.statementId,
@@ -210,13 +234,23 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
 
     async clr(learnerKey) {
       const badges = await openBadges(learnerKey)
-      const fingerprint = createHash('sha256').update(badges.map((b) => b.id).sort().join(',')).digest('hex')
+      const fingerprint = createHash('sha256')
+        .update(
+          badges
+            .map((b) => b.id)
+            .sort()
+            .join(','),
+        )
+        .digest('hex')
       return db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`skills-credentials:${learnerKey}`])
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+          `skills-credentials:${learnerKey}`,
+        ])
         const existing = (await selectLiveCredentials(tx, learnerKey)).find(
           (c) => c.kind === 'clr' && c.fingerprint === fingerprint,
         )
-        if (existing !== undefined) return { id: existing.id, type: 'ClrCredential' as const, jwt: existing.jwt }
+        if (existing !== undefined)
+          return { id: existing.id, type: 'ClrCredential' as const, jwt: existing.jwt }
         const uuid = randomUUID()
         const entry = await allocateStatusEntry(tx)
         const credentials = badges.map((b) => decodeVc(b.jwt))
@@ -229,7 +263,10 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
           status: { listUrl: listUrl(entry.list), index: entry.index },
         })
         const jwt = await options.sign(credential)
-        const seqs = await selectCredentialEvidence(tx, badges.map((b) => b.id))
+        const seqs = await selectCredentialEvidence(
+          tx,
+          badges.map((b) => b.id),
+        )
         await insertCredential(tx, {
           id: uuid,
           kind: 'clr',
@@ -269,6 +306,8 @@ export function createSkillsRecords(db: Db, catalog: FrameworkCatalog, options: 
 
 /** The credential inside a VC-JWT this hub signed (read back from its own store). */
 function decodeVc(jwt: string): CredentialObject {
-  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { vc: CredentialObject }
+  const payload = JSON.parse(
+    Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'),
+  ) as { vc: CredentialObject }
   return payload.vc
 }

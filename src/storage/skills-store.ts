@@ -9,7 +9,10 @@ import type { Sql } from './db.js'
 
 /** Which evidence table a projection writes: the live one, or the rebuild's scratch table. */
 export type EvidenceTable = 'live' | 'rebuild'
-const TABLES: Record<EvidenceTable, string> = { live: 'skills_evidence', rebuild: 'skills_evidence_rebuild' }
+const TABLES: Record<EvidenceTable, string> = {
+  live: 'skills_evidence',
+  rebuild: 'skills_evidence_rebuild',
+}
 
 /** Serialises the projector, the rebuild and mapping changes across hub processes. */
 const PROJECTOR_LOCK = 7_351_024_211
@@ -45,7 +48,11 @@ export interface LearnerEvidence {
 // ---- frameworks -------------------------------------------------------------------------------
 
 /** The stored document of a framework version, if loaded. */
-export async function selectFrameworkData(sql: Sql, id: string, version: string): Promise<string | undefined> {
+export async function selectFrameworkData(
+  sql: Sql,
+  id: string,
+  version: string,
+): Promise<string | undefined> {
   const { rows } = await sql.query<{ data: string }>(
     'SELECT data::text AS data FROM skills_frameworks WHERE id = $1 AND version = $2',
     [id, version],
@@ -67,7 +74,14 @@ export async function insertFramework(sql: Sql, framework: Framework): Promise<v
     [
       framework.id,
       framework.version,
-      JSON.stringify(framework.competences.map((c) => ({ iri: c.iri, code: c.code, domain_code: c.domainCode, titles: c.title }))),
+      JSON.stringify(
+        framework.competences.map((c) => ({
+          iri: c.iri,
+          code: c.code,
+          domain_code: c.domainCode,
+          titles: c.title,
+        })),
+      ),
     ],
   )
 }
@@ -86,13 +100,20 @@ export interface MappingRow extends MappedCompetence {
   activityIri: string
 }
 
-export async function selectMappings(sql: Sql, activityIris: readonly string[]): Promise<MappingRow[]> {
+export async function selectMappings(
+  sql: Sql,
+  activityIris: readonly string[],
+): Promise<MappingRow[]> {
   if (activityIris.length === 0) return []
   const { rows } = await sql.query<{ activity_iri: string; competence_iri: string; level: number }>(
     'SELECT activity_iri, competence_iri, level FROM skills_activity_map WHERE activity_iri = ANY($1::text[])',
     [activityIris],
   )
-  return rows.map((r) => ({ activityIri: r.activity_iri, competenceIri: r.competence_iri, level: r.level }))
+  return rows.map((r) => ({
+    activityIri: r.activity_iri,
+    competenceIri: r.competence_iri,
+    level: r.level,
+  }))
 }
 
 /** The mapping, for one activity or all, in activity then competence order. */
@@ -102,11 +123,19 @@ export async function listMappings(sql: Sql, activityIri?: string): Promise<Mapp
      WHERE $1::text IS NULL OR activity_iri = $1 ORDER BY activity_iri, competence_iri`,
     [activityIri ?? null],
   )
-  return rows.map((r) => ({ activityIri: r.activity_iri, competenceIri: r.competence_iri, level: r.level }))
+  return rows.map((r) => ({
+    activityIri: r.activity_iri,
+    competenceIri: r.competence_iri,
+    level: r.level,
+  }))
 }
 
 /** Replaces an activity's mapping (an empty list removes it). */
-export async function replaceMapping(sql: Sql, activityIri: string, entries: readonly MappedCompetence[]): Promise<void> {
+export async function replaceMapping(
+  sql: Sql,
+  activityIri: string,
+  entries: readonly MappedCompetence[],
+): Promise<void> {
   await sql.query('DELETE FROM skills_activity_map WHERE activity_iri = $1', [activityIri])
   if (entries.length === 0) return
   await sql.query(
@@ -117,8 +146,14 @@ export async function replaceMapping(sql: Sql, activityIri: string, entries: rea
 }
 
 /** Which of the IRIs are competences of a loaded framework. */
-export async function selectKnownCompetences(sql: Sql, iris: readonly string[]): Promise<Set<string>> {
-  const { rows } = await sql.query<{ iri: string }>('SELECT iri FROM skills_competences WHERE iri = ANY($1::text[])', [iris])
+export async function selectKnownCompetences(
+  sql: Sql,
+  iris: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await sql.query<{ iri: string }>(
+    'SELECT iri FROM skills_competences WHERE iri = ANY($1::text[])',
+    [iris],
+  )
   return new Set(rows.map((r) => r.iri))
 }
 
@@ -131,7 +166,9 @@ export async function lockProjection(sql: Sql): Promise<void> {
 
 /** The projector's cursor, locked for update. */
 export async function selectCursor(sql: Sql): Promise<string> {
-  const { rows } = await sql.query<{ seq: string }>("SELECT seq FROM skills_projector WHERE name = 'evidence' FOR UPDATE")
+  const { rows } = await sql.query<{ seq: string }>(
+    "SELECT seq FROM skills_projector WHERE name = 'evidence' FOR UPDATE",
+  )
   return rows[0]?.seq ?? '0'
 }
 
@@ -235,7 +272,11 @@ const EVIDENCE_RECORDSET = `jsonb_to_recordset($1::jsonb) AS r (seq bigint, comp
   achieved_at timestamptz, withdrawn boolean)`
 
 /** Writes evidence rows; a row already there (same statement and competence) is left alone. */
-export async function insertEvidence(sql: Sql, table: EvidenceTable, rows: readonly EvidenceRow[]): Promise<void> {
+export async function insertEvidence(
+  sql: Sql,
+  table: EvidenceTable,
+  rows: readonly EvidenceRow[],
+): Promise<void> {
   if (rows.length === 0) return
   await sql.query(
     `INSERT INTO ${TABLES[table]} (seq, competence_iri, learner_key, statement_id, level, step, score_scaled,
@@ -250,7 +291,11 @@ export async function insertEvidence(sql: Sql, table: EvidenceTable, rows: reado
  * Makes the evidence of the given statements exactly `rows`: rows no longer due are deleted
  * (revoking credentials that rest on them), changed rows updated, new rows inserted.
  */
-export async function reconcileEvidence(sql: Sql, seqs: readonly string[], rows: readonly EvidenceRow[]): Promise<void> {
+export async function reconcileEvidence(
+  sql: Sql,
+  seqs: readonly string[],
+  rows: readonly EvidenceRow[],
+): Promise<void> {
   await sql.query(
     `DELETE FROM skills_evidence e WHERE e.seq = ANY($2::bigint[])
        AND NOT EXISTS (SELECT 1 FROM ${EVIDENCE_RECORDSET} WHERE r.seq = e.seq AND r.competence_iri = e.competence_iri)`,
@@ -273,7 +318,11 @@ export async function reconcileEvidence(sql: Sql, seqs: readonly string[], rows:
  * Withdraws the evidence of statements that voiding statements target, when the store marked
  * the target voided (a voiding statement aimed at another voiding statement voids nothing).
  */
-export async function withdrawVoided(sql: Sql, table: EvidenceTable, targetIds: readonly string[]): Promise<void> {
+export async function withdrawVoided(
+  sql: Sql,
+  table: EvidenceTable,
+  targetIds: readonly string[],
+): Promise<void> {
   if (targetIds.length === 0) return
   await sql.query(
     `UPDATE ${TABLES[table]} e SET withdrawn = true
@@ -300,7 +349,12 @@ const SAME_ROW = `l.learner_key = r.learner_key AND l.statement_id = r.statement
 
 /** Compares the live evidence up to a seq with the rebuilt evidence. */
 export async function compareEvidence(sql: Sql, upTo: string): Promise<EvidenceDifference> {
-  const { rows } = await sql.query<{ only_live: string; only_rebuilt: string; changed: string; rebuilt: string }>(
+  const { rows } = await sql.query<{
+    only_live: string
+    only_rebuilt: string
+    changed: string
+    rebuilt: string
+  }>(
     `SELECT
        count(*) FILTER (WHERE r.seq IS NULL) AS only_live,
        count(*) FILTER (WHERE l.seq IS NULL) AS only_rebuilt,
@@ -338,7 +392,10 @@ export async function applyRebuild(sql: Sql, upTo: string): Promise<void> {
 // ---- records ----------------------------------------------------------------------------------
 
 /** A learner's live evidence: one index range scan (skills_evidence_learner_idx). */
-export async function selectLearnerEvidence(sql: Sql, learnerKey: string): Promise<LearnerEvidence[]> {
+export async function selectLearnerEvidence(
+  sql: Sql,
+  learnerKey: string,
+): Promise<LearnerEvidence[]> {
   const { rows } = await sql.query<{
     competence_iri: string
     level: number
@@ -397,7 +454,12 @@ export async function allocateStatusEntry(sql: Sql): Promise<{ list: number; ind
 
 export async function insertCredential(
   sql: Sql,
-  credential: StoredCredential & { learnerKey: string; statusList: number; statusIndex: number; evidenceSeqs: readonly string[] },
+  credential: StoredCredential & {
+    learnerKey: string
+    statusList: number
+    statusIndex: number
+    evidenceSeqs: readonly string[]
+  },
 ): Promise<void> {
   await sql.query(
     `INSERT INTO skills_credentials (id, kind, learner_key, competence_iri, level, fingerprint, status_list,
@@ -422,7 +484,10 @@ export async function insertCredential(
 }
 
 /** The evidence seqs the given credentials rest on (a CLR rests on all of its badges'). */
-export async function selectCredentialEvidence(sql: Sql, credentialIds: readonly string[]): Promise<string[]> {
+export async function selectCredentialEvidence(
+  sql: Sql,
+  credentialIds: readonly string[],
+): Promise<string[]> {
   const { rows } = await sql.query<{ seq: string }>(
     'SELECT DISTINCT seq FROM skills_credential_evidence WHERE credential_id = ANY($1::uuid[])',
     [credentialIds],
@@ -431,7 +496,10 @@ export async function selectCredentialEvidence(sql: Sql, credentialIds: readonly
 }
 
 /** A learner's unrevoked credentials. */
-export async function selectLiveCredentials(sql: Sql, learnerKey: string): Promise<StoredCredential[]> {
+export async function selectLiveCredentials(
+  sql: Sql,
+  learnerKey: string,
+): Promise<StoredCredential[]> {
   const { rows } = await sql.query<{
     id: string
     kind: 'openbadge' | 'clr'
@@ -455,8 +523,14 @@ export async function selectLiveCredentials(sql: Sql, learnerKey: string): Promi
 }
 
 /** Whether a status list exists, and the indexes of its revoked entries. */
-export async function selectRevokedEntries(sql: Sql, list: number): Promise<{ size: number; revoked: number[] } | undefined> {
-  const lists = await sql.query<{ size: number }>('SELECT size FROM skills_status_lists WHERE id = $1', [list])
+export async function selectRevokedEntries(
+  sql: Sql,
+  list: number,
+): Promise<{ size: number; revoked: number[] } | undefined> {
+  const lists = await sql.query<{ size: number }>(
+    'SELECT size FROM skills_status_lists WHERE id = $1',
+    [list],
+  )
   const size = lists.rows[0]?.size
   if (size === undefined) return undefined
   const { rows } = await sql.query<{ status_index: number }>(
@@ -467,11 +541,14 @@ export async function selectRevokedEntries(sql: Sql, list: number): Promise<{ si
 }
 
 /** Whether the credential with this status entry is revoked (undefined: no such entry). */
-export async function selectEntryRevoked(sql: Sql, list: number, index: number): Promise<boolean | undefined> {
+export async function selectEntryRevoked(
+  sql: Sql,
+  list: number,
+  index: number,
+): Promise<boolean | undefined> {
   const { rows } = await sql.query<{ revoked: boolean }>(
     'SELECT revoked_at IS NOT NULL AS revoked FROM skills_credentials WHERE status_list = $1 AND status_index = $2',
     [list, index],
   )
   return rows[0]?.revoked
 }
-

@@ -1,5 +1,14 @@
 import '../helpers/promise-with-resolvers.js'
-import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose'
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+} from 'jose'
 import nock from 'nock'
 import t, { type Test } from 'tap'
 import { competenceIri, EXTENSIONS, VERBS } from '../../src/profile/vocabulary.js'
@@ -22,14 +31,22 @@ interface Idp {
 interface SkillsHub extends TestHub {
   idp: Idp
   store(statements: JsonObject[], clientId?: string): Promise<string[]>
-  asLearner(url: string, subject: string): Promise<{ statusCode: number; json(): unknown; body: string }>
+  asLearner(
+    url: string,
+    subject: string,
+  ): Promise<{ statusCode: number; json(): unknown; body: string }>
 }
 
 async function skillsHub(t: Test): Promise<SkillsHub> {
   const { privateKey, publicKey } = await generateKeyPair('RS256')
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' }
-  nock(SSO).get('/certs').reply(200, { keys: [jwk] }).persist()
-  const hub = await startHub(t, { trustedIssuers: [{ issuer: SSO, audience: AUDIENCE, jwksUrl: `${SSO}/certs` }] })
+  nock(SSO)
+    .get('/certs')
+    .reply(200, { keys: [jwk] })
+    .persist()
+  const hub = await startHub(t, {
+    trustedIssuers: [{ issuer: SSO, audience: AUDIENCE, jwksUrl: `${SSO}/certs` }],
+  })
   t.teardown(() => nock.cleanAll())
   const idp = { token: (subject: string) => idpToken(privateKey, subject) }
   const writers = new Map<string, StatementWriter>()
@@ -42,7 +59,10 @@ async function skillsHub(t: Test): Promise<SkillsHub> {
       const { ids } = await writer.write({
         statements,
         clientId,
-        authority: { objectType: 'Agent', account: { homePage: 'https://hub.example.vn', name: clientId } },
+        authority: {
+          objectType: 'Agent',
+          account: { homePage: 'https://hub.example.vn', name: clientId },
+        },
         version: '2.0.0',
         attachments: new Map(),
       })
@@ -50,7 +70,11 @@ async function skillsHub(t: Test): Promise<SkillsHub> {
       return ids
     },
     async asLearner(url, subject) {
-      return hub.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await idp.token(subject)}` } })
+      return hub.app.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${await idp.token(subject)}` },
+      })
     },
   }
 }
@@ -70,8 +94,18 @@ function learner(subject: string): JsonObject {
   return { objectType: 'Agent', account: { homePage: SSO, name: subject } }
 }
 
-function achievement(subject: string, verb: string, options: { competences?: string[]; level?: string | number; success?: boolean; activity?: string } = {}): JsonObject {
-  const extensions: JsonObject = options.competences === undefined ? {} : { [EXTENSIONS.competencies]: options.competences }
+function achievement(
+  subject: string,
+  verb: string,
+  options: {
+    competences?: string[]
+    level?: string | number
+    success?: boolean
+    activity?: string
+  } = {},
+): JsonObject {
+  const extensions: JsonObject =
+    options.competences === undefined ? {} : { [EXTENSIONS.competencies]: options.competences }
   return {
     actor: learner(subject),
     verb: { id: verb, display: { 'en-US': 'did' } },
@@ -79,7 +113,9 @@ function achievement(subject: string, verb: string, options: { competences?: str
     result: {
       success: options.success ?? true,
       score: { scaled: 0.9 },
-      ...(options.level === undefined ? {} : { extensions: { [EXTENSIONS.proficiencyLevel]: options.level } }),
+      ...(options.level === undefined
+        ? {}
+        : { extensions: { [EXTENSIONS.proficiencyLevel]: options.level } }),
     },
     timestamp: '2026-03-01T08:00:00.000Z',
   }
@@ -94,70 +130,124 @@ function voiding(id: string): JsonObject {
 }
 
 interface RecordBody {
-  competences: { competence: string; level: number; step: number | null; platforms: string[]; evidence: { statementId: string }[]; attainedAt: string }[]
+  competences: {
+    competence: string
+    level: number
+    step: number | null
+    platforms: string[]
+    evidence: { statementId: string }[]
+    attainedAt: string
+  }[]
   frameworks: { id: string; attained: number; competences: number; completion: number }[]
 }
 
-function admin(hub: TestHub, method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: unknown) {
+function admin(
+  hub: TestHub,
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  url: string,
+  payload?: unknown,
+) {
   return hub.app.inject({
     method,
     url: `/admin${url}`,
-    headers: { authorization: AUTH, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: AUTH,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
   })
 }
 
-t.test('a passed statement linked to a competence is evidence in the learner\'s own record', async (t) => {
-  const hub = await skillsHub(t)
-  const [passed] = await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 'TC1' })])
-  await hub.store([achievement('citizen-1', VERBS.completed, { competences: [C21] })], 'lms-b')
-  await hub.store([achievement('citizen-1', VERBS.completed, { competences: [DIGCOMP_34], success: false })])
-  await hub.store([achievement('citizen-1', VERBS.failed, { competences: [C21], level: 4, success: false })])
+t.test(
+  "a passed statement linked to a competence is evidence in the learner's own record",
+  async (t) => {
+    const hub = await skillsHub(t)
+    const [passed] = await hub.store([
+      achievement('citizen-1', VERBS.passed, { competences: [C11], level: 'TC1' }),
+    ])
+    await hub.store([achievement('citizen-1', VERBS.completed, { competences: [C21] })], 'lms-b')
+    await hub.store([
+      achievement('citizen-1', VERBS.completed, { competences: [DIGCOMP_34], success: false }),
+    ])
+    await hub.store([
+      achievement('citizen-1', VERBS.failed, { competences: [C21], level: 4, success: false }),
+    ])
 
-  const res = await hub.asLearner('/me/record', 'citizen-1')
-  t.equal(res.statusCode, 200)
-  const record = res.json() as RecordBody
-  t.same(
-    record.competences.map((c) => [c.competence, c.level, c.step, c.platforms]),
-    [
-      [C11, 2, 3, ['lms-a']],
-      [C21, 1, null, ['lms-b']],
-    ],
-  )
-  t.equal(record.competences[0]?.evidence[0]?.statementId, passed)
-  t.equal(record.competences[0]?.attainedAt, '2026-03-01T08:00:00.000Z')
-  const tt02 = record.frameworks.find((f) => f.id === 'vn-tt02-2025-digital-competence')
-  t.same([tt02?.attained, tt02?.competences], [2, 24])
-  t.equal(record.frameworks.find((f) => f.id === 'eu-digcomp-2.2')?.attained, 0)
+    const res = await hub.asLearner('/me/record', 'citizen-1')
+    t.equal(res.statusCode, 200)
+    const record = res.json() as RecordBody
+    t.same(
+      record.competences.map((c) => [c.competence, c.level, c.step, c.platforms]),
+      [
+        [C11, 2, 3, ['lms-a']],
+        [C21, 1, null, ['lms-b']],
+      ],
+    )
+    t.equal(record.competences[0]?.evidence[0]?.statementId, passed)
+    t.equal(record.competences[0]?.attainedAt, '2026-03-01T08:00:00.000Z')
+    const tt02 = record.frameworks.find((f) => f.id === 'vn-tt02-2025-digital-competence')
+    t.same([tt02?.attained, tt02?.competences], [2, 24])
+    t.equal(record.frameworks.find((f) => f.id === 'eu-digcomp-2.2')?.attained, 0)
 
-  const other = (await hub.asLearner('/me/record', 'citizen-2')).json() as RecordBody
-  t.same(other.competences, [], 'another learner sees only their own (empty) record')
-})
+    const other = (await hub.asLearner('/me/record', 'citizen-2')).json() as RecordBody
+    t.same(other.competences, [], 'another learner sees only their own (empty) record')
+  },
+)
 
 t.test('only learners signed in through the trusted identity provider read records', async (t) => {
   const hub = await skillsHub(t)
   t.equal((await hub.app.inject({ method: 'GET', url: '/me/record' })).statusCode, 401)
-  t.equal((await hub.app.inject({ method: 'GET', url: '/me/record', headers: { authorization: AUTH } })).statusCode, 401)
+  t.equal(
+    (await hub.app.inject({ method: 'GET', url: '/me/record', headers: { authorization: AUTH } }))
+      .statusCode,
+    401,
+  )
   const { privateKey } = await generateKeyPair('RS256')
   const forged = await idpToken(privateKey, 'citizen-1')
-  const res = await hub.app.inject({ method: 'GET', url: '/me/credentials', headers: { authorization: `Bearer ${forged}` } })
+  const res = await hub.app.inject({
+    method: 'GET',
+    url: '/me/credentials',
+    headers: { authorization: `Bearer ${forged}` },
+  })
   t.equal(res.statusCode, 401, 'a token not signed by the provider is refused')
   const other = await idpToken(privateKey, 'citizen-1', 'https://other-idp.example.org')
-  t.equal((await hub.app.inject({ method: 'GET', url: '/me/record', headers: { authorization: `Bearer ${other}` } })).statusCode, 401)
+  t.equal(
+    (
+      await hub.app.inject({
+        method: 'GET',
+        url: '/me/record',
+        headers: { authorization: `Bearer ${other}` },
+      })
+    ).statusCode,
+    401,
+  )
 })
 
 t.test('voiding a statement withdraws its evidence', async (t) => {
   const hub = await skillsHub(t)
-  const [id] = await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 3 })])
-  t.equal(((await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody).competences.length, 1)
+  const [id] = await hub.store([
+    achievement('citizen-1', VERBS.passed, { competences: [C11], level: 3 }),
+  ])
+  t.equal(
+    ((await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody).competences.length,
+    1,
+  )
   await hub.store([voiding(id!)])
   t.same(((await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody).competences, [])
 })
 
 t.test('a mapping change re-derives the evidence of statements already stored', async (t) => {
   const hub = await skillsHub(t)
-  await hub.store([achievement('citizen-1', VERBS.passed, { activity: 'https://lms.example.vn/courses/ai-basics' })])
-  t.same(((await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody).competences, [], 'not linked yet')
+  await hub.store([
+    achievement('citizen-1', VERBS.passed, {
+      activity: 'https://lms.example.vn/courses/ai-basics',
+    }),
+  ])
+  t.same(
+    ((await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody).competences,
+    [],
+    'not linked yet',
+  )
 
   const C61 = competenceIri('vn-tt02-2025-digital-competence', '2025', '6.1')
   const set = await admin(hub, 'PUT', '/competence-map', {
@@ -167,15 +257,44 @@ t.test('a mapping change re-derives the evidence of statements already stored', 
   t.equal(set.statusCode, 200)
   t.equal((set.json() as { reprojectedStatements: number }).reprojectedStatements, 1)
   const record = (await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody
-  t.same(record.competences.map((c) => [c.competence, c.level]), [[C61, 2]])
+  t.same(
+    record.competences.map((c) => [c.competence, c.level]),
+    [[C61, 2]],
+  )
 
-  await hub.store([achievement('citizen-2', VERBS.passed, { activity: 'https://lms.example.vn/courses/ai-basics' })])
-  t.same(((await hub.asLearner('/me/record', 'citizen-2')).json() as RecordBody).competences.map((c) => c.level), [2], 'new statements use the mapping')
+  await hub.store([
+    achievement('citizen-2', VERBS.passed, {
+      activity: 'https://lms.example.vn/courses/ai-basics',
+    }),
+  ])
+  t.same(
+    ((await hub.asLearner('/me/record', 'citizen-2')).json() as RecordBody).competences.map(
+      (c) => c.level,
+    ),
+    [2],
+    'new statements use the mapping',
+  )
 
-  const bad = await admin(hub, 'PUT', '/competence-map', { activityIri: 'https://x.example', competences: [{ competenceIri: 'https://nope', level: 1 }] })
+  const bad = await admin(hub, 'PUT', '/competence-map', {
+    activityIri: 'https://x.example',
+    competences: [{ competenceIri: 'https://nope', level: 1 }],
+  })
   t.equal(bad.statusCode, 400)
-  t.equal((await admin(hub, 'DELETE', `/competence-map?activityIri=${encodeURIComponent('https://lms.example.vn/courses/ai-basics')}`)).statusCode, 200)
-  t.same(((await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody).competences, [], 'removing the mapping withdraws it')
+  t.equal(
+    (
+      await admin(
+        hub,
+        'DELETE',
+        `/competence-map?activityIri=${encodeURIComponent('https://lms.example.vn/courses/ai-basics')}`,
+      )
+    ).statusCode,
+    200,
+  )
+  t.same(
+    ((await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody).competences,
+    [],
+    'removing the mapping withdraws it',
+  )
 })
 
 t.test('the rebuild from statements alone equals the incremental evidence', async (t) => {
@@ -187,7 +306,10 @@ t.test('the rebuild from statements alone equals the incremental evidence', asyn
     achievement('citizen-3', VERBS.failed, { competences: [C11], success: false }),
   ])
   await hub.store([voiding(ids[0]!)])
-  await admin(hub, 'PUT', '/competence-map', { activityIri: COURSE, competences: [{ competenceIri: C21, level: 2 }] })
+  await admin(hub, 'PUT', '/competence-map', {
+    activityIri: COURSE,
+    competences: [{ competenceIri: C21, level: 2 }],
+  })
   // Statements arriving with their voiding statement in one flush, too.
   const [late] = await hub.store([achievement('citizen-4', VERBS.passed, { competences: [C11] })])
   await hub.store([voiding(late!)])
@@ -195,7 +317,10 @@ t.test('the rebuild from statements alone equals the incremental evidence', asyn
   const report = await admin(hub, 'POST', '/records/rebuild', {})
   t.equal(report.statusCode, 200)
   t.match(report.json(), { equal: true, onlyLive: 0, onlyRebuilt: 0, changed: 0, applied: false })
-  t.ok((report.json() as { rebuilt: number }).rebuilt >= 5, 'the rebuild derived the evidence again')
+  t.ok(
+    (report.json() as { rebuilt: number }).rebuilt >= 5,
+    'the rebuild derived the evidence again',
+  )
 
   await hub.db.query('UPDATE skills_evidence SET level = 2 WHERE competence_iri = $1', [DIGCOMP_34])
   const drift = (await admin(hub, 'POST', '/records/rebuild', {})).json()
@@ -204,120 +329,229 @@ t.test('the rebuild from statements alone equals the incremental evidence', asyn
   t.match((await admin(hub, 'POST', '/records/rebuild', {})).json(), { equal: true })
 })
 
-t.test('credentials are OB 3.0 and CLR 2.0 VC-JWTs that verify against the hub JWKS alone', async (t) => {
-  const hub = await skillsHub(t)
-  await hub.store([
-    achievement('citizen-1', VERBS.passed, { competences: [C11], level: 'NC1' }),
-    achievement('citizen-1', VERBS.passed, { competences: [C21], level: 1 }),
-  ])
-  const res = await hub.asLearner('/me/credentials', 'citizen-1')
-  t.equal(res.statusCode, 200)
-  const { credentials } = res.json() as { credentials: { id: string; jwt: string; competence: string }[] }
-  t.equal(credentials.length, 2)
-
-  const jwks = (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as { keys: JWK[] }
-  const keySet = createLocalJWKSet(jwks)
-  const first = credentials.find((c) => c.competence === C11)!
-  const header = decodeProtectedHeader(first.jwt)
-  t.equal(header.typ, 'JWT', 'OB 3.0 §8.2.3: typ JWT')
-  t.ok(jwks.keys.some((k) => k.kid === header.kid), 'kid names a key of the JWKS')
-  const { payload } = await jwtVerify(first.jwt, keySet)
-  const vc = payload.vc as Record<string, unknown> & { id: string; validFrom: string }
-  t.same(vc['@context'], ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'])
-  t.same(vc.type, ['VerifiableCredential', 'OpenBadgeCredential'])
-  t.match(vc, {
-    id: /^urn:uuid:/,
-    issuer: { id: String, type: ['Profile'], name: String },
-    validFrom: String,
-    name: String,
-    credentialSubject: {
-      id: /^urn:uuid:/,
-      type: ['AchievementSubject'],
-      achievement: { id: `${C11}/levels/3`, type: ['Achievement'], name: String, description: String, criteria: { narrative: String } },
-    },
-    credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: /^\d+$/, statusListCredential: /\/credentials\/status\/1$/ },
-    evidence: [{ type: ['Evidence'] }],
-  })
-  t.equal(payload.iss, (vc.issuer as { id: string }).id, 'iss = issuer.id')
-  t.equal(payload.jti, vc.id, 'jti = id')
-  t.equal(payload.sub, (vc.credentialSubject as { id: string }).id, 'sub = credentialSubject.id')
-  t.equal(payload.nbf, Math.floor(Date.parse(vc.validFrom) / 1000), 'nbf = validFrom')
-
-  const again = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as { credentials: { id: string }[] }
-  t.same(again.credentials.map((c) => c.id), credentials.map((c) => c.id), 'downloading again returns the same credentials')
-
-  const clr = (await hub.asLearner('/me/credentials/clr', 'citizen-1')).json() as { jwt: string; type: string }
-  t.equal(clr.type, 'ClrCredential')
-  const clrVc = (await jwtVerify(clr.jwt, keySet)).payload.vc as Record<string, unknown>
-  t.same(clrVc.type, ['VerifiableCredential', 'ClrCredential'])
-  t.ok((clrVc['@context'] as string[]).includes('https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json'))
-  t.match(clrVc, {
-    id: /^urn:uuid:/,
-    issuer: { id: String, type: ['Profile'], name: String },
-    name: String,
-    validFrom: String,
-    credentialSubject: { type: ['ClrSubject'], verifiableCredential: [{ type: ['VerifiableCredential', 'OpenBadgeCredential'] }, {}], achievement: [{}, {}] },
-    credentialStatus: { type: 'BitstringStatusListEntry' },
-  })
-})
-
-t.test('tampering is detected and voided evidence revokes the credentials that rest on it', async (t) => {
-  const hub = await skillsHub(t)
-  const [id] = await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 })])
-  const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as { credentials: { jwt: string }[] }
-  const jwt = credentials[0]!.jwt
-  const verify = async (credential: string) =>
-    (await hub.app.inject({ method: 'POST', url: '/credentials/verify', payload: { credential } })).json() as {
-      verified: boolean
-      checks: { check: string; ok: boolean }[]
+t.test(
+  'credentials are OB 3.0 and CLR 2.0 VC-JWTs that verify against the hub JWKS alone',
+  async (t) => {
+    const hub = await skillsHub(t)
+    await hub.store([
+      achievement('citizen-1', VERBS.passed, { competences: [C11], level: 'NC1' }),
+      achievement('citizen-1', VERBS.passed, { competences: [C21], level: 1 }),
+    ])
+    const res = await hub.asLearner('/me/credentials', 'citizen-1')
+    t.equal(res.statusCode, 200)
+    const { credentials } = res.json() as {
+      credentials: { id: string; jwt: string; competence: string }[]
     }
-  t.match(await verify(jwt), { verified: true })
+    t.equal(credentials.length, 2)
 
-  const [head, body, signature] = jwt.split('.')
-  const payload = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as { vc: { credentialSubject: { achievement: { id: string } } } }
-  payload.vc.credentialSubject.achievement.id = `${C11}/levels/4`
-  const tampered = `${head}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${signature}`
-  const jwks = (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as { keys: JWK[] }
-  await t.rejects(jwtVerify(tampered, createLocalJWKSet(jwks)), 'a plain jose verify refuses it')
-  t.match(await verify(tampered), { verified: false, checks: [{ check: 'signature', ok: false }] })
+    const jwks = (
+      await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
+    ).json() as { keys: JWK[] }
+    const keySet = createLocalJWKSet(jwks)
+    const first = credentials.find((c) => c.competence === C11)!
+    const header = decodeProtectedHeader(first.jwt)
+    t.equal(header.typ, 'JWT', 'OB 3.0 §8.2.3: typ JWT')
+    t.ok(
+      jwks.keys.some((k) => k.kid === header.kid),
+      'kid names a key of the JWKS',
+    )
+    const { payload } = await jwtVerify(first.jwt, keySet)
+    const vc = payload.vc as Record<string, unknown> & { id: string; validFrom: string }
+    t.same(vc['@context'], [
+      'https://www.w3.org/ns/credentials/v2',
+      'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
+    ])
+    t.same(vc.type, ['VerifiableCredential', 'OpenBadgeCredential'])
+    t.match(vc, {
+      id: /^urn:uuid:/,
+      issuer: { id: String, type: ['Profile'], name: String },
+      validFrom: String,
+      name: String,
+      credentialSubject: {
+        id: /^urn:uuid:/,
+        type: ['AchievementSubject'],
+        achievement: {
+          id: `${C11}/levels/3`,
+          type: ['Achievement'],
+          name: String,
+          description: String,
+          criteria: { narrative: String },
+        },
+      },
+      credentialStatus: {
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: /^\d+$/,
+        statusListCredential: /\/credentials\/status\/1$/,
+      },
+      evidence: [{ type: ['Evidence'] }],
+    })
+    t.equal(payload.iss, (vc.issuer as { id: string }).id, 'iss = issuer.id')
+    t.equal(payload.jti, vc.id, 'jti = id')
+    t.equal(payload.sub, (vc.credentialSubject as { id: string }).id, 'sub = credentialSubject.id')
+    t.equal(payload.nbf, Math.floor(Date.parse(vc.validFrom) / 1000), 'nbf = validFrom')
 
-  await hub.store([voiding(id!)])
-  t.match(await verify(jwt), { verified: false, checks: [{ check: 'signature', ok: true }, {}, {}, { check: 'status', ok: false }] })
-  const list = await hub.app.inject({ method: 'GET', url: '/credentials/status/1' })
-  t.equal(list.statusCode, 200)
-  const listVc = (await jwtVerify(list.body, createLocalJWKSet(jwks))).payload.vc as { type: string[]; credentialSubject: { encodedList: string } }
-  t.same(listVc.type, ['VerifiableCredential', 'BitstringStatusListCredential'])
-  const index = Number((JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as { vc: { credentialStatus: { statusListIndex: string } } }).vc.credentialStatus.statusListIndex)
-  t.equal(statusListBit(listVc.credentialSubject.encodedList, index), true, 'the published list shows the revocation offline')
-  t.equal((await hub.app.inject({ method: 'GET', url: '/credentials/status/99' })).statusCode, 404)
+    const again = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
+      credentials: { id: string }[]
+    }
+    t.same(
+      again.credentials.map((c) => c.id),
+      credentials.map((c) => c.id),
+      'downloading again returns the same credentials',
+    )
 
-  const after = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as { credentials: unknown[] }
-  t.same(after.credentials, [], 'nothing is issued without evidence')
-})
+    const clr = (await hub.asLearner('/me/credentials/clr', 'citizen-1')).json() as {
+      jwt: string
+      type: string
+    }
+    t.equal(clr.type, 'ClrCredential')
+    const clrVc = (await jwtVerify(clr.jwt, keySet)).payload.vc as Record<string, unknown>
+    t.same(clrVc.type, ['VerifiableCredential', 'ClrCredential'])
+    t.ok(
+      (clrVc['@context'] as string[]).includes(
+        'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json',
+      ),
+    )
+    t.match(clrVc, {
+      id: /^urn:uuid:/,
+      issuer: { id: String, type: ['Profile'], name: String },
+      name: String,
+      validFrom: String,
+      credentialSubject: {
+        type: ['ClrSubject'],
+        verifiableCredential: [{ type: ['VerifiableCredential', 'OpenBadgeCredential'] }, {}],
+        achievement: [{}, {}],
+      },
+      credentialStatus: { type: 'BitstringStatusListEntry' },
+    })
+  },
+)
+
+t.test(
+  'tampering is detected and voided evidence revokes the credentials that rest on it',
+  async (t) => {
+    const hub = await skillsHub(t)
+    const [id] = await hub.store([
+      achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 }),
+    ])
+    const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
+      credentials: { jwt: string }[]
+    }
+    const jwt = credentials[0]!.jwt
+    const verify = async (credential: string) =>
+      (
+        await hub.app.inject({
+          method: 'POST',
+          url: '/credentials/verify',
+          payload: { credential },
+        })
+      ).json() as {
+        verified: boolean
+        checks: { check: string; ok: boolean }[]
+      }
+    t.match(await verify(jwt), { verified: true })
+
+    const [head, body, signature] = jwt.split('.')
+    const payload = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as {
+      vc: { credentialSubject: { achievement: { id: string } } }
+    }
+    payload.vc.credentialSubject.achievement.id = `${C11}/levels/4`
+    const tampered = `${head}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${signature}`
+    const jwks = (
+      await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
+    ).json() as { keys: JWK[] }
+    await t.rejects(jwtVerify(tampered, createLocalJWKSet(jwks)), 'a plain jose verify refuses it')
+    t.match(await verify(tampered), {
+      verified: false,
+      checks: [{ check: 'signature', ok: false }],
+    })
+
+    await hub.store([voiding(id!)])
+    t.match(await verify(jwt), {
+      verified: false,
+      checks: [{ check: 'signature', ok: true }, {}, {}, { check: 'status', ok: false }],
+    })
+    const list = await hub.app.inject({ method: 'GET', url: '/credentials/status/1' })
+    t.equal(list.statusCode, 200)
+    const listVc = (await jwtVerify(list.body, createLocalJWKSet(jwks))).payload.vc as {
+      type: string[]
+      credentialSubject: { encodedList: string }
+    }
+    t.same(listVc.type, ['VerifiableCredential', 'BitstringStatusListCredential'])
+    const index = Number(
+      (
+        JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as {
+          vc: { credentialStatus: { statusListIndex: string } }
+        }
+      ).vc.credentialStatus.statusListIndex,
+    )
+    t.equal(
+      statusListBit(listVc.credentialSubject.encodedList, index),
+      true,
+      'the published list shows the revocation offline',
+    )
+    t.equal(
+      (await hub.app.inject({ method: 'GET', url: '/credentials/status/99' })).statusCode,
+      404,
+    )
+
+    const after = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
+      credentials: unknown[]
+    }
+    t.same(after.credentials, [], 'nothing is issued without evidence')
+  },
+)
 
 t.test('an erased statement revokes the credentials resting on it', async (t) => {
   const hub = await skillsHub(t)
-  const [id] = await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 })])
-  const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as { credentials: { jwt: string }[] }
+  const [id] = await hub.store([
+    achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 }),
+  ])
+  const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
+    credentials: { jwt: string }[]
+  }
   await hub.db.query('DELETE FROM statements WHERE id = $1', [id])
-  const result = (await hub.app.inject({ method: 'POST', url: '/credentials/verify', payload: { credential: credentials[0]!.jwt } })).json()
+  const result = (
+    await hub.app.inject({
+      method: 'POST',
+      url: '/credentials/verify',
+      payload: { credential: credentials[0]!.jwt },
+    })
+  ).json()
   t.match(result, { verified: false, checks: [{}, {}, {}, { check: 'status', ok: false }] })
 })
 
 t.test('operators list and load frameworks; a loaded version never changes', async (t) => {
   const hub = await skillsHub(t)
-  const list = (await admin(hub, 'GET', '/frameworks')).json() as { frameworks: { id: string; competences: unknown[] }[] }
-  t.same(list.frameworks.map((f) => [f.id, f.competences.length]), [['vn-tt02-2025-digital-competence', 24], ['eu-digcomp-2.2', 21]])
+  const list = (await admin(hub, 'GET', '/frameworks')).json() as {
+    frameworks: { id: string; competences: unknown[] }[]
+  }
+  t.same(
+    list.frameworks.map((f) => [f.id, f.competences.length]),
+    [
+      ['vn-tt02-2025-digital-competence', 24],
+      ['eu-digcomp-2.2', 21],
+    ],
+  )
   const framework = {
     id: 'example-skills',
     version: '1',
     title: { en: 'Example' },
     levels: [{ order: 1, title: { en: 'One' }, steps: [1] }],
-    domains: [{ code: 'A', title: { en: 'A' }, competences: [{ code: 'A.1', title: { en: 'First' } }] }],
+    domains: [
+      { code: 'A', title: { en: 'A' }, competences: [{ code: 'A.1', title: { en: 'First' } }] },
+    ],
   }
   t.equal((await admin(hub, 'POST', '/frameworks', framework)).statusCode, 201)
-  t.equal((await admin(hub, 'POST', '/frameworks', framework)).statusCode, 200, 'the same document again is a no-op')
-  const changed = await admin(hub, 'POST', '/frameworks', { ...framework, title: { en: 'Changed' } })
+  t.equal(
+    (await admin(hub, 'POST', '/frameworks', framework)).statusCode,
+    200,
+    'the same document again is a no-op',
+  )
+  const changed = await admin(hub, 'POST', '/frameworks', {
+    ...framework,
+    title: { en: 'Changed' },
+  })
   t.equal(changed.statusCode, 409)
   t.equal((await admin(hub, 'POST', '/frameworks', { id: 'Bad Id' })).statusCode, 400)
   t.equal((await hub.app.inject({ method: 'GET', url: '/admin/frameworks' })).statusCode, 401)
