@@ -35,6 +35,7 @@ import { createSkillsRecords, type SkillsRecords } from './storage/skills-record
 import { loggerOptions } from './logger.js'
 import { profileAdminRoutes } from './http/profile-admin-routes.js'
 import { profileRoutes } from './http/profile-routes.js'
+import { ownFindingsRoute } from './http/own-findings-route.js'
 import { NationalProfile } from './profile/national-profile.js'
 import { ProfileModes } from './profile/profile-modes.js'
 import type { Db } from './storage/db.js'
@@ -138,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(skillsAdminRoutes, { auth, db, catalog, projector, prefix: '/admin' })
   await app.register(profileAdminRoutes, { auth, db, profileModes, prefix: '/admin' })
   await app.register(profileRoutes, { profile })
+  await app.register(ownFindingsRoute, { auth, db })
   await app.register(agencyAdminRoutes, { db, auth, audit, prefix: '/admin' })
   const { authenticator } = auth
   await app.register(agencyRoutes, { db, config, authenticator, audit, records, prefix: '/agency' })

@@ -974,6 +974,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/platform/profile-findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling platform's own national profile report
+         * @description The findings of `GET /admin/platforms/{id}/profile-findings`, for the platform the
+         *     credential belongs to, with any of its credentials: a platform in `record` mode reads
+         *     what to fix without the operator. Paged the same way.
+         */
+        get: operations["listOwnProfileFindings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/schemas/{schemaPath}": {
         parameters: {
             query?: never;
@@ -4045,6 +4067,36 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    listOwnProfileFindings: {
+        parameters: {
+            query?: {
+                /** @description Findings per page (1-1000, default 100). */
+                limit?: number;
+                /** @description Position after which the page starts, as given in `more`. */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of findings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        findings: components["schemas"]["ProfileFinding"][];
+                        more: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     getSchema: {

@@ -9,6 +9,7 @@ import {
   selectProfileMode,
   updateProfileMode,
   type ProfileMode,
+  type StoredFinding,
 } from '../storage/profile-store.js'
 
 /**
@@ -36,6 +37,30 @@ const MAX_PAGE = 1000
 
 function notRegistered(id: string): never {
   throw new HubError('not_found', `platform ${id} is not registered`)
+}
+
+/**
+ * One page of a platform's report: findings in the order they were found, paged by keyset
+ * (`after` is the `seq` of the last finding of the previous page; `more` carries it).
+ */
+export async function findingsPage(
+  db: Db,
+  platformId: string,
+  query: Record<string, unknown>,
+  path: string,
+): Promise<{ findings: StoredFinding[]; more: string }> {
+  for (const name of Object.keys(query)) {
+    if (name !== 'limit' && name !== 'after') badRequest(`query.${name}`, 'takes only limit and after')
+  }
+  const limit = pageLimit(query.limit)
+  const after = query.after
+  if (after !== undefined && (typeof after !== 'string' || !/^\d{1,18}$/.test(after))) {
+    badRequest('query.after', 'must be the seq of a finding, as given in a more link')
+  }
+  const findings = await selectFindings(db, platformId, after, limit)
+  const last = findings[findings.length - 1]
+  const more = findings.length === limit && last !== undefined ? `${path}?limit=${limit}&after=${last.seq}` : ''
+  return { findings, more }
 }
 
 function pageLimit(raw: unknown): number {
@@ -72,28 +97,10 @@ export async function profileAdminRoutes(
     return { platform: id, profileMode }
   })
 
-  /**
-   * The platform's report: findings in the order they were found, paged by keyset (`after` is
-   * the `seq` of the last finding of the previous page; `more` carries it).
-   */
   app.get('/platforms/:id/profile-findings', async (request) => {
     const { id } = request.params as { id: string }
     const query = request.query as Record<string, unknown>
-    for (const name of Object.keys(query)) {
-      if (name !== 'limit' && name !== 'after') badRequest(`query.${name}`, 'takes only limit and after')
-    }
-    const limit = pageLimit(query.limit)
-    const after = query.after
-    if (after !== undefined && (typeof after !== 'string' || !/^\d{1,18}$/.test(after))) {
-      badRequest('query.after', 'must be the seq of a finding, as given in a more link')
-    }
     if ((await selectProfileMode(db, id)) === undefined) notRegistered(id)
-    const findings = await selectFindings(db, id, after, limit)
-    const last = findings[findings.length - 1]
-    const more =
-      findings.length === limit && last !== undefined
-        ? `/admin/platforms/${encodeURIComponent(id)}/profile-findings?limit=${limit}&after=${last.seq}`
-        : ''
-    return { findings, more }
+    return findingsPage(db, id, query, `/admin/platforms/${encodeURIComponent(id)}/profile-findings`)
   })
 }

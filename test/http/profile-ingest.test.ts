@@ -149,3 +149,37 @@ t.test('the profile is published: the latest version and each supported one', as
   t.equal((await hub.app.inject({ method: 'GET', url: '/profiles/digital-skills/v9.0.0' })).statusCode, 404)
   t.equal((await hub.app.inject({ method: 'GET', url: '/profiles/digital-skills/latest' })).statusCode, 404)
 })
+
+t.test("a platform reads its own report with its own credential, and only its own", async (t) => {
+  const hub = await startHub(t)
+  const register = await hub.app.inject({
+    method: 'POST',
+    url: '/admin/platforms',
+    headers: { authorization: AUTH },
+    payload: { id: 'lms-a', name: 'LMS A', scopes: ['statements/write', 'statements/read/mine'] },
+  })
+  t.equal(register.statusCode, 201)
+  const issued = await hub.app.inject({
+    method: 'POST',
+    url: '/admin/platforms/lms-a/credentials',
+    headers: { authorization: AUTH },
+    payload: { kind: 'basic' },
+  })
+  const { credential, secret } = issued.json() as { credential: { key: string }; secret: string }
+  const lms = `Basic ${Buffer.from(`${credential.key}:${secret}`).toString('base64')}`
+
+  const mine = withoutProvince(profileStatement(newAttempt(), 'launched'))
+  const theirs = withoutProvince(profileStatement(newAttempt(), 'launched'))
+  t.equal((await hub.xapi({ method: 'POST', url: '/xapi/statements', body: mine, headers: { authorization: lms } })).statusCode, 200)
+  t.equal((await hub.xapi({ method: 'POST', url: '/xapi/statements', body: theirs })).statusCode, 200)
+
+  const own = await hub.app.inject({ method: 'GET', url: '/platform/profile-findings?limit=1', headers: { authorization: lms } })
+  t.equal(own.statusCode, 200)
+  t.match(own.json(), { findings: [{ statementId: mine.id }], more: /^\/platform\/profile-findings\?limit=1&after=\d+$/ })
+  const next = await hub.app.inject({ method: 'GET', url: (own.json() as { more: string }).more, headers: { authorization: lms } })
+  t.same(next.json(), { findings: [], more: '' }, "another platform's findings are not in the report")
+
+  t.equal((await hub.app.inject({ method: 'GET', url: '/platform/profile-findings' })).statusCode, 401)
+  const admin = await hub.app.inject({ method: 'GET', url: '/admin/platforms/lms-a/profile-findings', headers: { authorization: lms } })
+  t.equal(admin.statusCode, 403, 'the admin report needs the admin scope')
+})
