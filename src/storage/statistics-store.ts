@@ -71,15 +71,20 @@ export async function selectStatistics(
   const source = SOURCES[query.metric]
   const dims = query.by.map((d) => `${COLUMNS[d]} AS ${d}`)
   const groups = query.by.map((d) => COLUMNS[d])
+  const publishable = source.publishable.replaceAll('$t', '$1')
+  // Aggregate first on the bucket as a timestamp (no time zone conversion per row), format after.
   const text = `
-    SELECT to_char(date_trunc($2::text, month), '${PERIOD_FORMAT[query.period]}') AS period
-      ${dims.map((d) => `, ${d}`).join('')},
-      sum(${source.value}) FILTER (WHERE ${source.publishable.replaceAll('$t', '$1')}) AS value,
-      count(*) FILTER (WHERE NOT (${source.publishable.replaceAll('$t', '$1')})) AS hidden
-    FROM ${source.table}
-    WHERE month >= $3::date AND month <= $4::date AND ($5::text[] IS NULL OR province = ANY($5::text[]))
-    GROUP BY 1${groups.map((g) => `, ${g}`).join('')}
-    ORDER BY ${[...groups, '1'].join(', ')}`
+    SELECT to_char(bucket, '${PERIOD_FORMAT[query.period]}') AS period${query.by.map((d) => `, ${d}`).join('')},
+      value, hidden
+    FROM (
+      SELECT date_trunc($2::text, month::timestamp) AS bucket${dims.map((d) => `, ${d}`).join('')},
+        sum(${source.value}) FILTER (WHERE publishable) AS value,
+        count(*) FILTER (WHERE NOT publishable) AS hidden
+      FROM (SELECT *, (${publishable}) AS publishable FROM ${source.table}
+            WHERE month >= $3::date AND month <= $4::date
+              AND ($5::text[] IS NULL OR province = ANY($5::text[]))) fine
+      GROUP BY 1${groups.map((g) => `, ${g}`).join('')}) cells
+    ORDER BY ${[...query.by, 'bucket'].join(', ')}`
   const { rows } = await sql.query<CellRow>(text, [threshold, query.period, query.from, query.to, provinces ?? null])
   return rows.map(({ value, hidden, ...keys }) => ({
     ...keys,
