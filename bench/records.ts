@@ -31,6 +31,28 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 20)
 const LEARNERS = 20_000
 const CHUNK = 500_000
 const AUDIENCE = 'learning-hub'
+/** The identity provider's issuer; fixed, so a seeded database can be measured again. */
+const ISSUER = 'https://sso.bench.example'
+/** BENCH_REUSE=1 measures the database a previous run seeded, without seeding again. */
+const REUSE = process.env.BENCH_REUSE === '1'
+
+function benchDatabase(): string {
+  const url = new URL(SERVER)
+  url.pathname = '/hub_records_bench'
+  return url.toString()
+}
+
+/** The hub migrates the fresh database, then stops, so nothing else runs while seeding. */
+async function seedWithMigratedHub(
+  databaseUrl: string,
+  idp: { issuer: string; jwksUrl: string },
+): Promise<void> {
+  const hub = await startHub(databaseUrl, [
+    { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl },
+  ])
+  hub.stop()
+  await seed(databaseUrl, idp.issuer)
+}
 
 async function freshDatabase(): Promise<string> {
   const admin = new pg.Client({ connectionString: SERVER })
@@ -44,16 +66,24 @@ async function freshDatabase(): Promise<string> {
 }
 
 /** A local identity provider: its JWKS over HTTP, and tokens naming a learner. */
-async function identityProvider(): Promise<{ issuer: string; jwksUrl: string; token: (n: number) => Promise<string>; close: () => void }> {
+async function identityProvider(): Promise<{
+  issuer: string
+  jwksUrl: string
+  token: (n: number) => Promise<string>
+  close: () => void
+}> {
   const { privateKey, publicKey } = await generateKeyPair('ES256')
-  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] })
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks))
+  const jwks = JSON.stringify({
+    keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }],
+  })
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(jwks),
+  )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
-    issuer,
-    jwksUrl: `${issuer}/certs`,
-    token: (n) => sign(privateKey, issuer, n),
+    issuer: ISSUER,
+    jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/certs`,
+    token: (n) => sign(privateKey, ISSUER, n),
     close: () => server.close(),
   }
 }
@@ -68,7 +98,10 @@ function sign(key: CryptoKey, issuer: string, n: number): Promise<string> {
     .sign(key)
 }
 
-function startHub(databaseUrl: string, trustedIssuers: unknown): Promise<{ url: string; stop: () => void }> {
+function startHub(
+  databaseUrl: string,
+  trustedIssuers: unknown,
+): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [process.env.BENCH_HUB_ENTRY ?? 'dist/server.js'], {
     env: {
       ...process.env,
@@ -87,7 +120,11 @@ function startHub(databaseUrl: string, trustedIssuers: unknown): Promise<{ url: 
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
       const match = /xAPI endpoint: (http:\/\/\S+)\/xapi\//.exec(out)
-      if (match) resolve({ url: match[1]!.replace('localhost', '127.0.0.1'), stop: () => child.kill('SIGTERM') })
+      if (match)
+        resolve({
+          url: match[1]!.replace('localhost', '127.0.0.1'),
+          stop: () => child.kill('SIGTERM'),
+        })
     })
     child.on('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)))
   })
@@ -98,7 +135,32 @@ async function seed(databaseUrl: string, issuer: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   const competences = Array.from({ length: 24 }, (_, i) => {
-    const code = ['1.1', '1.2', '1.3', '2.1', '2.2', '2.3', '2.4', '2.5', '2.6', '3.1', '3.2', '3.3', '3.4', '4.1', '4.2', '4.3', '4.4', '5.1', '5.2', '5.3', '5.4', '6.1', '6.2', '6.3'][i]!
+    const code = [
+      '1.1',
+      '1.2',
+      '1.3',
+      '2.1',
+      '2.2',
+      '2.3',
+      '2.4',
+      '2.5',
+      '2.6',
+      '3.1',
+      '3.2',
+      '3.3',
+      '3.4',
+      '4.1',
+      '4.2',
+      '4.3',
+      '4.4',
+      '5.1',
+      '5.2',
+      '5.3',
+      '5.4',
+      '6.1',
+      '6.2',
+      '6.3',
+    ][i]!
     return competenceIri('vn-tt02-2025-digital-competence', '2025', code)
   })
   for (let from = 1; from <= TARGET; from += CHUNK) {
@@ -106,7 +168,8 @@ async function seed(databaseUrl: string, issuer: string): Promise<void> {
     await client.query(
       `INSERT INTO statements (id, stored, version, client_id, actor_key, verb_id, body)
        SELECT gen_random_uuid(), now(), '2.0.0', 'lms-' || (g % 50),
-              'account:' || jsonb_build_array($1::text, 'citizen-' || (g % $2))::text,
+              -- The IFI key as src/xapi/agent-key.ts writes it: JSON.stringify([homePage, name]).
+              'account:["' || $1::text || '","citizen-' || (g % $2) || '"]',
               CASE WHEN g % 6 = 0 THEN $3 ELSE $4 END,
               jsonb_build_object('actor', jsonb_build_object('account', jsonb_build_object('homePage', $1::text, 'name', 'citizen-' || (g % $2))),
                                  'verb', jsonb_build_object('id', CASE WHEN g % 6 = 0 THEN $3 ELSE $4 END),
@@ -118,23 +181,37 @@ async function seed(databaseUrl: string, issuer: string): Promise<void> {
   }
   await client.query(
     `INSERT INTO skills_evidence (seq, competence_iri, learner_key, statement_id, level, step, score_scaled, client_id, achieved_at)
-     SELECT s.seq, ($1::text[])[1 + s.seq % 24], s.actor_key, s.id, 1 + (s.seq / 7) % 4, NULL, 0.8, s.client_id, s.stored
+     SELECT s.seq, ($1::text[])[1 + (s.seq / $3) % 24], s.actor_key, s.id, 1 + (s.seq / 7) % 4, NULL, 0.8, s.client_id, s.stored
      FROM statements s WHERE s.verb_id = $2`,
-    [competences, VERBS.passed],
+    [competences, VERBS.passed, LEARNERS],
   )
-  await client.query("UPDATE skills_projector SET seq = (SELECT max(seq) FROM statements) WHERE name = 'evidence'")
+  await client.query(
+    "UPDATE skills_projector SET seq = (SELECT max(seq) FROM statements) WHERE name = 'evidence'",
+  )
   await client.query('VACUUM ANALYZE')
   await client.end()
 }
 
-async function measure(scenario: string, url: string, header: () => Promise<string> | string): Promise<Record<string, unknown>> {
+async function measure(
+  scenario: string,
+  url: string,
+  header: () => Promise<string> | string,
+): Promise<Record<string, unknown>> {
   const tokens = await Promise.all(Array.from({ length: 200 }, () => header()))
   let i = 0
   const result = await autocannon({
     url: `${url}/me/record`,
-    connections: 10,
+    // Few connections: on a 2-core machine shared with autocannon, more only measure queueing.
+    connections: 4,
     duration: DURATION,
-    requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[i++ % tokens.length]}` } }) }],
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization: `Bearer ${tokens[i++ % tokens.length]}` },
+        }),
+      },
+    ],
   })
   const figure = {
     scenario,
@@ -148,27 +225,43 @@ async function measure(scenario: string, url: string, header: () => Promise<stri
 }
 
 async function main(): Promise<void> {
-  const databaseUrl = await freshDatabase()
+  const databaseUrl = REUSE ? benchDatabase() : await freshDatabase()
   const idp = await identityProvider()
-  const hub = await startHub(databaseUrl, [{ issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl }])
-  await seed(databaseUrl, idp.issuer)
+  if (!REUSE) await seedWithMigratedHub(databaseUrl, idp)
+  const hub = await startHub(databaseUrl, [
+    { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl },
+  ])
 
   const one = await idp.token(4242)
-  const sample = await fetch(`${hub.url}/me/record`, { headers: { authorization: `Bearer ${one}` } })
+  const sample = await fetch(`${hub.url}/me/record`, {
+    headers: { authorization: `Bearer ${one}` },
+  })
   const record = (await sample.json()) as { competences: { evidence: unknown[] }[] }
   const evidence = record.competences.reduce((sum, c) => sum + c.evidence.length, 0)
-  console.log(`one learner: ${record.competences.length} competences from ${evidence} evidence statements`)
+  console.log(
+    `one learner: ${record.competences.length} competences from ${evidence} evidence statements`,
+  )
 
   const figures = [
     await measure(`GET /me/record, one learner, ${TARGET} statements`, hub.url, () => one),
-    await measure(`GET /me/record, random learners, ${TARGET} statements`, hub.url, () => idp.token(Math.floor(Math.random() * LEARNERS))),
+    await measure(`GET /me/record, random learners, ${TARGET} statements`, hub.url, () =>
+      idp.token(Math.floor(Math.random() * LEARNERS)),
+    ),
   ]
   hub.stop()
   idp.close()
-  const report = { date: new Date().toISOString(), statementsStored: TARGET, evidencePerLearner: evidence, figures }
+  const report = {
+    date: new Date().toISOString(),
+    statementsStored: TARGET,
+    evidencePerLearner: evidence,
+    figures,
+  }
   console.table(figures)
   mkdirSync('bench/results', { recursive: true })
-  writeFileSync(`bench/results/records-${report.date.replace(/[:.]/g, '-')}.json`, JSON.stringify(report, null, 2))
+  writeFileSync(
+    `bench/results/records-${report.date.replace(/[:.]/g, '-')}.json`,
+    JSON.stringify(report, null, 2),
+  )
 }
 
 await main()
