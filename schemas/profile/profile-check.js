@@ -244,26 +244,26 @@ function breaks(rule, statement) {
   }
 
   if (rule.presence === 'included' && (values.length === 0 || unmatchable)) {
-    return { requirement: 'presence', message: `${rule.location} must be included` }
+    return { requirement: 'presence', message: 'must be included' }
   }
   if (rule.presence === 'excluded') {
-    return values.length > 0 ? { requirement: 'presence', message: `${rule.location} must be excluded` } : undefined
+    return values.length > 0 ? { requirement: 'presence', message: 'must be excluded' } : undefined
   }
   if (rule.presence === 'recommended' && values.length === 0) return undefined
 
   const matches = (/** @type {unknown} */ value, /** @type {unknown[]} */ list) => list.some((allowed) => jsonEqual(value, allowed))
   if (rule.any !== undefined && !values.some((value) => matches(value, /** @type {unknown[]} */ (rule.any)))) {
-    return { requirement: 'any', message: `${rule.location} must hold one of ${show(rule.any)}, got ${show(values)}` }
+    return { requirement: 'any', message: `must hold one of ${show(rule.any)}, got ${show(values)}` }
   }
   if (rule.all !== undefined) {
     const bad = values.find((value) => !matches(value, /** @type {unknown[]} */ (rule.all)))
     if (values.length === 0 || unmatchable || bad !== undefined) {
-      return { requirement: 'all', message: `${rule.location} must only hold values of ${show(rule.all)}, got ${show(values)}` }
+      return { requirement: 'all', message: `must only hold values of ${show(rule.all)}, got ${show(values)}` }
     }
   }
   if (rule.none !== undefined) {
     const bad = values.find((value) => matches(value, /** @type {unknown[]} */ (rule.none)))
-    if (bad !== undefined) return { requirement: 'none', message: `${rule.location} must not hold ${show(bad)}` }
+    if (bad !== undefined) return { requirement: 'none', message: `must not hold ${show(bad)}` }
   }
   return undefined
 }
@@ -484,7 +484,7 @@ export function compileProfile(published, options = {}) {
           presence: undefined,
           requirement: 'schema',
           field: fieldOf(location.path, prefix),
-          message: `${location.path} does not match the inlineSchema of the ${extension.label} extension: ${show(value)}`,
+          message: `does not match the inlineSchema of the ${extension.label} extension: ${show(value)}`,
         })
       }
     }
