@@ -556,3 +556,24 @@ t.test('operators list and load frameworks; a loaded version never changes', asy
   t.equal((await admin(hub, 'POST', '/frameworks', { id: 'Bad Id' })).statusCode, 400)
   t.equal((await hub.app.inject({ method: 'GET', url: '/admin/frameworks' })).statusCode, 401)
 })
+
+t.test('records stay current as statements arrive through the xAPI', async (t) => {
+  const hub = await skillsHub(t)
+  const stored = await hub.xapi({
+    method: 'POST',
+    url: '/xapi/statements',
+    body: achievement('citizen-9', VERBS.passed, { competences: [C11], level: 2 }),
+  })
+  t.equal(stored.statusCode, 200)
+  // The writer wakes the projector after its commit: no catch-up is asked for here.
+  let competences: RecordBody['competences'] = []
+  for (let attempt = 0; attempt < 50 && competences.length === 0; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    competences = ((await hub.asLearner('/me/record', 'citizen-9')).json() as RecordBody)
+      .competences
+  }
+  t.same(
+    competences.map((c) => [c.competence, c.level]),
+    [[C11, 2]],
+  )
+})
