@@ -161,6 +161,13 @@ t.test('erasure removes a learner everywhere, keeps statistics consistent and is
   })
   t.equal(state.statusCode, 204)
   await hub.agency.projector.catchUp()
+  // A credential issued to the learner earlier (as the skills records would have).
+  await hub.db.query('INSERT INTO skills_status_lists (id, size, next_index) VALUES (900, 8, 1)')
+  await hub.db.query(
+    `INSERT INTO skills_credentials (id, kind, learner_key, status_list, status_index, jwt)
+     VALUES ('7d0d3f0e-8f5e-4a53-9d1c-2d6f3c6e9a01', 'clr', $1, 900, 0, 'eyJ.signed.jwt')`,
+    ['mbox:mailto:erase-me@example.org'],
+  )
   const before = await hub.db.query<{ s: string; l: string }>(
     'SELECT (SELECT sum(statements) FROM stats_platform_monthly)::text AS s, (SELECT sum(count) FROM stats_learners_monthly)::text AS l',
   )
@@ -168,7 +175,12 @@ t.test('erasure removes a learner everywhere, keeps statistics consistent and is
 
   const res = await admin(hub, 'DELETE', `/learners/${encodeURIComponent(JSON.stringify({ mbox: `mailto:${email}` }))}`)
   t.equal(res.statusCode, 200, res.body)
-  t.match(res.json(), { statements: 3, documents: 1, relatedKept: 1 })
+  t.match(res.json(), { statements: 3, documents: 1, relatedKept: 1, credentialsRevoked: 1 })
+  const credential = await hub.db.query<{ revoked: boolean; jwt: string; learner_key: string }>(
+    "SELECT revoked_at IS NOT NULL AS revoked, jwt, learner_key FROM skills_credentials WHERE status_list = 900",
+  )
+  t.match(credential.rows[0], { revoked: true, jwt: '', learner_key: /^erased:/ },
+    'the credential is revoked in its status list and its signed content erased')
 
   const left = await hub.xapi({ url: '/xapi/statements', query: { agent: JSON.stringify({ mbox: `mailto:${email}` }), related_agents: 'true' } })
   t.same(left.json().statements, [], 'no statement is found by the learner any more')
@@ -202,4 +214,25 @@ t.test('erasure removes a learner everywhere, keeps statistics consistent and is
   await hub.agency.projector.catchUp()
   const final = await hub.db.query<{ s: string }>('SELECT sum(statements)::text AS s FROM stats_platform_monthly')
   t.equal(final.rows[0]?.s, '3')
+})
+
+t.test('a voided statement is taken back out of the statistics, whichever batch voids it', async (t) => {
+  const hub = await startHub(t, { statisticsThreshold: 2 })
+  const first = byLearner('v1@example.org', 'QN')
+  const second = byLearner('v2@example.org', 'QN')
+  await post(hub, [{ ...first, id: '0f8b7a52-6a0f-4c38-9a63-1f3b1a2a0001' }, { ...second, id: '0f8b7a52-6a0f-4c38-9a63-1f3b1a2a0002' }])
+  await hub.agency.projector.catchUp()
+  const voidIt = (id: string) => makeStatement({
+    actor: { mbox: 'mailto:admin@example.org' },
+    verb: { id: 'http://adlnet.gov/expapi/verbs/voided', display: { 'en-US': 'voided' } },
+    object: { objectType: 'StatementRef', id },
+  })
+  await post(hub, [voidIt('0f8b7a52-6a0f-4c38-9a63-1f3b1a2a0001')])
+  await post(hub, [{ ...byLearner('v3@example.org', 'QN'), id: '0f8b7a52-6a0f-4c38-9a63-1f3b1a2a0003' }])
+  await post(hub, [voidIt('0f8b7a52-6a0f-4c38-9a63-1f3b1a2a0003')])
+  await hub.agency.projector.catchUp()
+  const { rows } = await hub.db.query<{ s: string; c: string }>(
+    "SELECT sum(statements)::text AS s, sum(completed)::text AS c FROM stats_platform_monthly WHERE province = 'QN'",
+  )
+  t.same(rows[0], { s: '1', c: '1' }, 'one counted, voided in a later batch; one voided in the same batch')
 })
