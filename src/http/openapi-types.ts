@@ -1101,6 +1101,21 @@ export interface components {
             rebuilt: number;
         };
         SkillsRecord: {
+            /** @description Programmes (activities of the profile's programme type mapped to competence targets) with at least one target attained. */
+            programmes: {
+                /** @description The programme's activity IRI. */
+                programme?: string;
+                name?: {
+                    [key: string]: string;
+                };
+                targets?: {
+                    competence?: string;
+                    level?: number;
+                    attained?: boolean;
+                }[];
+                attained?: number;
+                completion?: number;
+            }[];
             competences: {
                 /** @description The competence IRI. */
                 competence: string;

@@ -6,6 +6,7 @@ import {
   type CredentialObject,
   type IssuerProfile,
 } from '../skills/credentials.js'
+import { ACTIVITY_TYPES } from '../profile/vocabulary.js'
 import type { Competence, Framework, Titles } from '../skills/framework.js'
 import { encodeStatusList } from '../skills/status-list.js'
 import type { Db } from './db.js'
@@ -17,6 +18,8 @@ import {
   selectEntryRevoked,
   selectLearnerEvidence,
   selectLiveCredentials,
+  selectProgrammeTargets,
+  type ProgrammeTarget,
   selectRevokedEntries,
   type LearnerEvidence,
 } from './skills-store.js'
@@ -44,8 +47,19 @@ export interface CompetenceRecord {
   platforms: string[]
 }
 
+export interface ProgrammeRecord {
+  programme: string
+  name: Titles
+  /** The programme's competence targets (from the operator's mapping) and those attained. */
+  targets: { competence: string; level: number; attained: boolean }[]
+  attained: number
+  completion: number
+}
+
 export interface SkillsRecord {
   competences: CompetenceRecord[]
+  /** Programmes with at least one target attained. */
+  programmes: ProgrammeRecord[]
   frameworks: {
     id: string
     version: string
@@ -91,6 +105,38 @@ interface Attained {
   rows: LearnerEvidence[]
 }
 
+/** Programme targets change with the mapping only; they are read again at most this often. */
+const PROGRAMMES_RELOAD_MS = 10_000
+
+/** Completion of each programme the learner attained at least one target of. */
+function programmeRecords(
+  targets: readonly ProgrammeTarget[],
+  attainedLevels: ReadonlyMap<string, number>,
+): ProgrammeRecord[] {
+  const byProgramme = new Map<string, ProgrammeTarget[]>()
+  for (const t of targets)
+    byProgramme.set(t.programmeIri, [...(byProgramme.get(t.programmeIri) ?? []), t])
+  const out: ProgrammeRecord[] = []
+  for (const [programme, list] of byProgramme) {
+    const rows = list.map((t) => ({
+      competence: t.competenceIri,
+      level: t.level,
+      attained: (attainedLevels.get(t.competenceIri) ?? 0) >= t.level,
+    }))
+    const attained = rows.filter((row) => row.attained).length
+    if (attained === 0) continue
+    const name = list[0]?.name
+    out.push({
+      programme,
+      name: name === null || name === undefined ? {} : (JSON.parse(name) as Titles),
+      targets: rows,
+      attained,
+      completion: attained / rows.length,
+    })
+  }
+  return out
+}
+
 function group(evidence: readonly LearnerEvidence[]): Map<string, LearnerEvidence[]> {
   const byCompetence = new Map<string, LearnerEvidence[]>()
   for (const row of evidence)
@@ -110,6 +156,17 @@ export function createSkillsRecords(
   options: SkillsRecordsOptions,
 ): SkillsRecords {
   const listUrl = (list: number) => `${options.baseUrl}/credentials/status/${list}`
+  let programmes: { targets: ProgrammeTarget[]; at: number } = { targets: [], at: 0 }
+
+  async function programmeTargets(): Promise<ProgrammeTarget[]> {
+    if (Date.now() - programmes.at > PROGRAMMES_RELOAD_MS) {
+      programmes = {
+        targets: await selectProgrammeTargets(db, ACTIVITY_TYPES.programme),
+        at: Date.now(),
+      }
+    }
+    return programmes.targets
+  }
 
   async function attained(learnerKey: string): Promise<Attained[]> {
     const out: Attained[] = []
@@ -212,8 +269,10 @@ export function createSkillsRecords(
           platforms: [...new Set(rows.map((row) => row.clientId))].sort(),
         }
       })
+      const levels = new Map(records.map((r) => [r.competence, r.level]))
       return {
         competences: records,
+        programmes: programmeRecords(await programmeTargets(), levels),
         frameworks: frameworks.map((framework) => {
           const attainedCount = records.filter(
             (r) => r.framework.id === framework.id && r.framework.version === framework.version,

@@ -145,6 +145,40 @@ export async function replaceMapping(
   )
 }
 
+export interface ProgrammeTarget extends MappedCompetence {
+  programmeIri: string
+  /** The programme's name as learned from statements (a language map), if any. */
+  name: string | null
+}
+
+/**
+ * The competence targets of programmes: mapping rows whose activity the hub knows as a
+ * programme (its learned definition has the profile's programme type).
+ */
+export async function selectProgrammeTargets(
+  sql: Sql,
+  programmeType: string,
+): Promise<ProgrammeTarget[]> {
+  const { rows } = await sql.query<{
+    activity_iri: string
+    competence_iri: string
+    level: number
+    name: string | null
+  }>(
+    `SELECT m.activity_iri, m.competence_iri, m.level, (a.definition -> 'name')::text AS name
+     FROM skills_activity_map m JOIN activities a ON a.iri = m.activity_iri
+     WHERE a.definition ->> 'type' = $1
+     ORDER BY m.activity_iri, m.competence_iri`,
+    [programmeType],
+  )
+  return rows.map((r) => ({
+    programmeIri: r.activity_iri,
+    competenceIri: r.competence_iri,
+    level: r.level,
+    name: r.name,
+  }))
+}
+
 /** Which of the IRIs are competences of a loaded framework. */
 export async function selectKnownCompetences(
   sql: Sql,

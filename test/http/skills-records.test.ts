@@ -11,7 +11,7 @@ import {
 } from 'jose'
 import nock from 'nock'
 import t, { type Test } from 'tap'
-import { competenceIri, EXTENSIONS, VERBS } from '../../src/profile/vocabulary.js'
+import { ACTIVITY_TYPES, competenceIri, EXTENSIONS, VERBS } from '../../src/profile/vocabulary.js'
 import { statusListBit } from '../../src/skills/status-list.js'
 import { StatementWriter } from '../../src/storage/statement-writer.js'
 import type { JsonObject } from '../../src/xapi/agent-key.js'
@@ -577,3 +577,49 @@ t.test('records stay current as statements arrive through the xAPI', async (t) =
     [[C11, 2]],
   )
 })
+
+t.test(
+  'a programme is complete as far as its mapped competence targets are attained',
+  async (t) => {
+    const hub = await skillsHub(t)
+    const programme = 'https://lms.example.vn/programmes/digital-citizen'
+    await hub.store([
+      {
+        actor: learner('citizen-1'),
+        verb: { id: VERBS.registered, display: { en: 'registered' } },
+        object: {
+          objectType: 'Activity',
+          id: programme,
+          definition: { type: ACTIVITY_TYPES.programme, name: { vi: 'Công dân số' } },
+        },
+      },
+    ])
+    const mapped = await admin(hub, 'PUT', '/competence-map', {
+      activityIri: programme,
+      competences: [
+        { competenceIri: C11, level: 1 },
+        { competenceIri: C21, level: 2 },
+      ],
+    })
+    t.equal(mapped.statusCode, 200)
+    await hub.store([
+      achievement('citizen-1', VERBS.passed, { competences: [C11], level: 'TC1' }),
+      achievement('citizen-1', VERBS.passed, { competences: [C21], level: 1 }),
+    ])
+    const record = (await hub.asLearner('/me/record', 'citizen-1')).json() as RecordBody & {
+      programmes: unknown[]
+    }
+    t.same(record.programmes, [
+      {
+        programme,
+        name: { vi: 'Công dân số' },
+        targets: [
+          { competence: C11, level: 1, attained: true },
+          { competence: C21, level: 2, attained: false },
+        ],
+        attained: 1,
+        completion: 0.5,
+      },
+    ])
+  },
+)
