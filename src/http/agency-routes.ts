@@ -5,7 +5,8 @@ import type { Authenticator } from '../auth/authenticator.js'
 import { requireScope, type Principal } from '../auth/principal.js'
 import type { Config } from '../config.js'
 import { badRequest, HubError, isHubError } from '../errors.js'
-import { covers, selectAgency, selectLearnerPlace, type Agency } from '../storage/agency-store.js'
+import { covers } from '../agency/jurisdiction.js'
+import { selectAgency, selectLearnerPlace, type Agency } from '../storage/agency-store.js'
 import type { AuditTrail } from '../storage/audit-trail.js'
 import type { Db } from '../storage/db.js'
 import type { SkillsRecords } from '../storage/skills-records.js'
@@ -57,6 +58,9 @@ function purposeOf(query: Record<string, unknown>): string {
   return purpose.trim()
 }
 
+/** What an audit entry of an agency read is about, filled in as the request is understood. */
+type AuditAbout = Pick<AuditFields, 'action' | 'target' | 'subject' | 'purpose'>
+
 export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOptions): Promise<void> {
   const { db, config, authenticator, audit, records } = options
 
@@ -72,18 +76,20 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
   }
 
   /**
-   * Runs a read and appends its audit entry, with the outcome, before the answer is sent. The
-   * entry is written for refusals too: an agency probing outside its mandate is accountable.
+   * Authenticates, runs a read and appends its audit entry, with the outcome, before the answer
+   * is sent. The entry is written for refusals and bad requests too: an agency probing outside
+   * its mandate is accountable. `work` fills in what the entry is about as it learns it.
    */
   async function audited<T>(
     request: FastifyRequest,
-    fields: Omit<AuditFields, 'actor' | 'outcome' | 'detail'>,
-    work: (principal: Principal) => Promise<T>,
+    action: string,
+    work: (principal: Principal, fields: AuditAbout) => Promise<T>,
   ): Promise<T> {
     let principal: Principal | undefined
+    const fields: AuditAbout = { action, target: null, subject: null, purpose: null }
     try {
       principal = await authenticator.authenticate(request.headers.authorization)
-      const result = await work(principal)
+      const result = await work(principal, fields)
       await audit.record({ ...fields, actor: principal.clientId, outcome: 'ok', detail: { requestId: request.id } })
       return result
     } catch (error) {
@@ -100,12 +106,12 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
     }
   }
 
-  app.get('/records', async (request) => {
-    const query = request.query as Record<string, unknown>
-    const learner = learnerOf(query)
-    const purpose = purposeOf(query)
-    const subject = await audit.subjectOf(learner)
-    return audited(request, { action: 'record.read', target: null, subject, purpose }, async (principal) => {
+  app.get('/records', async (request) =>
+    audited(request, 'record.read', async (principal, about) => {
+      const query = request.query as Record<string, unknown>
+      const learner = learnerOf(query)
+      about.subject = await audit.subjectOf(learner)
+      about.purpose = purposeOf(query)
       requireScope(principal, 'records:read')
       const agency = await agencyOf(principal)
       const place = await selectLearnerPlace(db, learner)
@@ -119,14 +125,14 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
       }
       if (place === undefined) throw new HubError('not_found', 'the hub holds no statements about this learner')
       return { learner: place, record: await records.record(learner), credential: await records.clr(learner) }
-    })
-  })
+    }),
+  )
 
   app.get('/statistics', async (request, reply: FastifyReply) => {
-    const query = parseStatisticsQuery(request.query as Record<string, unknown>)
-    const target = new URLSearchParams(request.query as Record<string, string>).toString()
-    const cells = await audited(request, { action: 'statistics.read', target, subject: null, purpose: null }, async (principal) => {
+    const { query, cells } = await audited(request, 'statistics.read', async (principal, about) => {
+      about.target = new URLSearchParams(request.query as Record<string, string>).toString()
       requireScope(principal, 'statistics:read')
+      const query = parseStatisticsQuery(request.query as Record<string, unknown>)
       const { jurisdiction } = await agencyOf(principal)
       let provinces = query.provinces
       if (!jurisdiction.national) {
@@ -139,7 +145,7 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
         }
         provinces ??= jurisdiction.provinces
       }
-      return selectStatistics(db, query, provinces, config.statisticsThreshold)
+      return { query, cells: await selectStatistics(db, query, provinces, config.statisticsThreshold) }
     })
     reply.header('Cache-Control', 'no-store')
     if (query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(statisticsCsv(query, cells))

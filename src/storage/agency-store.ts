@@ -1,12 +1,10 @@
+import type { Jurisdiction } from '../agency/jurisdiction.js'
 import type { Sql } from './db.js'
 
 /**
  * Named SQL of agencies and learners (migration 0007): an agency's jurisdiction, and what the
  * hub knows of a learner's place (their province, first and last seen).
  */
-
-/** The whole country, or a list of province codes. */
-export type Jurisdiction = { national: true } | { national: false; provinces: string[] }
 
 export interface Agency {
   platformId: string
@@ -73,9 +71,4 @@ export async function selectLearnerPlace(sql: Sql, learnerKey: string): Promise<
   )
   const row = rows[0]
   return row === undefined ? undefined : { province: row.province, firstSeen: row.first_seen, lastSeen: row.last_seen }
-}
-
-/** Whether a jurisdiction covers a province. */
-export function covers(jurisdiction: Jurisdiction, province: string): boolean {
-  return jurisdiction.national || jurisdiction.provinces.includes(province)
 }

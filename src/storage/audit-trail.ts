@@ -31,7 +31,7 @@ const AT_TEXT = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 export interface VerifyReport {
   ok: boolean
   entries: number
-  head: { seq: string; hash: string }
+  head: Head
   /** The first entry that does not verify. */
   broken?: ChainBreak
 }
@@ -87,13 +87,21 @@ function toEntry(row: EntryRow): AuditEntry {
   }
 }
 
-async function readHead(sql: Sql): Promise<{ seq: string; hash: string }> {
-  const { rows } = await sql.query<{ value: string }>(
-    'SELECT value::text AS value FROM hub_settings WHERE key = $1',
+interface Head {
+  seq: string
+  hash: string
+}
+
+/** The chain head, and the time of the statement (the entry's `at`): one round trip. */
+async function readHead(sql: Sql): Promise<Head & { now: string }> {
+  const { rows } = await sql.query<{ value: string | null; now: string }>(
+    `SELECT (SELECT value::text FROM hub_settings WHERE key = $1) AS value,
+       to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now`,
     [HEAD_KEY],
   )
-  const value = rows[0]?.value
-  return value === undefined ? { seq: '0', hash: GENESIS_HASH } : (JSON.parse(value) as { seq: string; hash: string })
+  const value = rows[0]?.value ?? null
+  const head = value === null ? { seq: '0', hash: GENESIS_HASH } : (JSON.parse(value) as Head)
+  return { ...head, now: rows[0]?.now ?? new Date().toISOString() }
 }
 
 /** The salt of subject hashes: random, made once, kept in the store. */
@@ -116,13 +124,10 @@ export async function openAuditTrail(db: Db): Promise<AuditTrail> {
   async function append(tx: Sql, fields: AuditFields): Promise<AuditEntry> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK])
     const head = await readHead(tx)
-    const { rows } = await tx.query<{ at: string }>(
-      `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`,
-    )
     const unhashed = {
       ...fields,
       seq: (BigInt(head.seq) + 1n).toString(),
-      at: rows[0]?.at ?? new Date().toISOString(),
+      at: head.now,
       prevHash: head.hash,
     }
     const entry: AuditEntry = { ...unhashed, hash: entryHash(unhashed) }
@@ -153,7 +158,8 @@ export async function openAuditTrail(db: Db): Promise<AuditTrail> {
   }
 
   async function verify(): Promise<VerifyReport> {
-    const head = await readHead(db)
+    const { seq, hash } = await readHead(db)
+    const head = { seq, hash }
     let previous: AuditEntry | undefined
     let entries = 0
     for (;;) {

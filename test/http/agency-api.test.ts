@@ -80,12 +80,14 @@ t.test('record look-ups: scope, agency, jurisdiction and purpose are enforced, a
     'ministry refused:404',
     'ministry ok',
     'lms refused:403',
-  ], 'every look-up, answered or refused, is in the trail; unauthenticated ones are not look-ups')
+    'hanoi-dept refused:400',
+  ], 'every look-up, answered, refused or malformed, is in the trail; unauthenticated ones are not')
   t.equal(rows[0]?.purpose, PURPOSE)
   t.notMatch(JSON.stringify(rows), /hoa@example/, 'the trail holds no learner identifier')
   t.equal(rows[0]?.subject, await hub.agency.audit.subjectOf('mbox:mailto:hoa@example.org'))
   t.same((await hub.agency.audit.accessesTo('mbox:mailto:hoa@example.org', 10)).map((a) => `${a.actor} ${a.outcome}`),
-    ['lms refused:403', 'hanoi-dept ok'], 'the citizen sees who looked, or tried to look, at their record')
+    ['hanoi-dept refused:400', 'lms refused:403', 'hanoi-dept ok'],
+    'the citizen sees who looked, or tried to look, at their record')
 
   const verify = await admin(hub, 'GET', '/audit/verify')
   t.match(verify.json(), { ok: true })
