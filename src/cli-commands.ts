@@ -49,6 +49,7 @@ Agencies, audit and erasure
   agencies set <platform> (--national | --provinces <code,code,...>)
   agencies remove <platform>
   audit verify                 exits 1 when the audit trail's hash chain is broken
+  statistics rebuild           recounts the statistics rollups from the statements
   learners erase <learner>     an xAPI Agent as JSON, or a learner key (mbox:mailto:...)
 
 Connection: --url (HUB_URL, default http://localhost:8080), --key and --secret (HUB_ADMIN_KEY,
@@ -265,6 +266,8 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
       }
     case 'agencies remove':
       return { method: 'DELETE', path: `/agencies/${id()}` }
+    case 'statistics rebuild':
+      return { method: 'POST', path: '/statistics/rebuild' }
     case 'audit verify':
       return { method: 'GET', path: '/audit/verify', verdict: true }
     case 'learners erase':

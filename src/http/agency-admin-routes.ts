@@ -4,6 +4,7 @@ import { requireScope, type Principal } from '../auth/principal.js'
 import { badRequest, HubError } from '../errors.js'
 import type { Jurisdiction } from '../agency/jurisdiction.js'
 import { deleteAgency, selectAgency, upsertAgency } from '../storage/agency-store.js'
+import type { AgencyProjector } from '../storage/agency-projector.js'
 import type { AuditTrail } from '../storage/audit-trail.js'
 import type { Db } from '../storage/db.js'
 import { eraseLearner } from '../storage/learner-erasure.js'
@@ -20,6 +21,7 @@ export interface AgencyAdminRoutesOptions {
   db: Db
   auth: HubAuth
   audit: AuditTrail
+  projector: AgencyProjector
 }
 
 const PROVINCE = '^[A-Za-z0-9_-]{1,32}$'
@@ -59,7 +61,7 @@ function learnerKeyOf(text: string): string {
 }
 
 export async function agencyAdminRoutes(app: FastifyInstance, options: AgencyAdminRoutesOptions): Promise<void> {
-  const { db, auth, audit } = options
+  const { db, auth, audit, projector } = options
   app.decorateRequest('principal', null as unknown as Principal)
   app.addHook('onRequest', async (request) => {
     request.principal = await auth.authenticator.authenticate(request.headers.authorization)
@@ -95,6 +97,12 @@ export async function agencyAdminRoutes(app: FastifyInstance, options: AgencyAdm
   })
 
   app.get('/audit/verify', async () => audit.verify())
+
+  app.post('/statistics/rebuild', async (request) => {
+    const cursors = await projector.rebuild()
+    request.log.info({ by: request.principal.clientId, ...cursors }, 'statistics rebuilt')
+    return cursors
+  })
 
   app.delete('/learners/:learner', async (request) => {
     const learner = learnerKeyOf((request.params as { learner: string }).learner)

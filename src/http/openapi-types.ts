@@ -766,6 +766,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/statistics/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recount the statistics rollups from the statements and the skills evidence
+         * @description Empties the learners table and the rollups and counts everything again, in one
+         *     transaction under the projector lock: queries keep the old figures until it commits.
+         *     Needed after a competence mapping change re-derived old evidence (attainments are
+         *     otherwise counted once, when first seen). Its cost grows with the number of statements.
+         *     Also `hub statistics rebuild`.
+         */
+        post: operations["rebuildStatistics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/learners/{learner}": {
         parameters: {
             query?: never;
@@ -3767,6 +3791,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditVerifyReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    rebuildStatistics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The projector's cursors after the recount. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statistics": "1000000",
+                     *       "attainments": "1000000"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The last statement seq counted. */
+                        statistics: string;
+                        /** @description The last evidence seq counted. */
+                        attainments: string;
+                    };
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -180,6 +180,12 @@ export interface AgencyProjector {
   wake(): void
   /** Runs batches until both cursors reach what can be counted now. */
   catchUp(): Promise<void>
+  /**
+   * Recounts everything from the statements and the skills evidence, in one transaction under
+   * the projector lock (queries keep reading the old figures until it commits). For after a
+   * mapping change re-derived old evidence, or to check the rollups; returns the new cursors.
+   */
+  rebuild(): Promise<{ statistics: string; attainments: string }>
   start(): void
   stop(): Promise<void>
 }
@@ -219,7 +225,27 @@ export function createAgencyProjector(db: Db, log?: Logger): AgencyProjector {
     return running
   }
 
+  async function rebuild(): Promise<{ statistics: string; attainments: string }> {
+    return db.transaction(async (tx) => {
+      await lockAgencyProjection(tx)
+      await tx.query(`TRUNCATE learners, learner_months, learner_attainments, stats_platform_monthly,
+        stats_learners_monthly, stats_attainments_monthly`)
+      await tx.query('UPDATE agency_projector SET seq = 0')
+      while (await statementsBatch(tx)) {
+        // One transaction: the rebuilt figures appear all at once.
+      }
+      while (await attainmentsBatch(tx)) {
+        // Attainments read the learners' provinces, so they follow the statements.
+      }
+      return {
+        statistics: await selectAgencyCursor(tx, 'statistics'),
+        attainments: await selectAgencyCursor(tx, 'attainments'),
+      }
+    })
+  }
+
   return {
+    rebuild,
     wake() {
       if (!stopped) void run()
     },
