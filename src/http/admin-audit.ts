@@ -31,7 +31,10 @@ export function installAdminAudit(app: FastifyInstance, audit: AuditTrail): void
       target: target === '' ? null : target,
       subject: null,
       purpose: null,
-      outcome: reply.statusCode < 400 ? 'ok' : `refused:${reply.statusCode}`,
+      outcome:
+        reply.statusCode < 400
+          ? 'ok'
+          : `${reply.statusCode < 500 ? 'refused' : 'failed'}:${reply.statusCode}`,
       detail: { status: reply.statusCode, fields, requestId: request.id },
     })
     return payload
