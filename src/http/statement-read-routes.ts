@@ -13,6 +13,8 @@ import type { JsonObject } from '../xapi/agent-key.js'
 import { decodeMoreToken, encodeMoreToken } from '../xapi/more-token.js'
 import { buildMultipartMixed, type AttachmentPart } from '../xapi/multipart.js'
 import { formatStatement, parseAcceptLanguage } from '../xapi/statement-format.js'
+import { asVersion103, needsConversion } from '../xapi/version-conversion.js'
+import type { XapiVersion } from '../xapi/version.js'
 import {
   parseStatementRequest,
   type SingleStatementRequest,
@@ -31,6 +33,8 @@ interface Rendering {
   format: StatementFormat
   attachments: boolean
   languages: readonly string[]
+  /** The reader's xAPI version: 2.0 statements are shown to 1.0.3 readers as 1.0.3 ones. */
+  version: XapiVersion
 }
 
 /**
@@ -162,7 +166,7 @@ function renderingOf(
 ): Rendering {
   const languages =
     asked.format === 'canonical' ? parseAcceptLanguage(request.headers['accept-language']) : []
-  return { format: asked.format, attachments: asked.attachments, languages }
+  return { format: asked.format, attachments: asked.attachments, languages, version: request.xapiVersion }
 }
 
 /**
@@ -171,8 +175,10 @@ function renderingOf(
  * Agent, Activity, Verb and Group objects (§2.1.3, format parameter), so they need the object.
  */
 function renderStatement(row: StoredStatementRow, rendering: Rendering): string {
-  if (rendering.format === 'exact') return row.body
-  const statement = JSON.parse(row.body) as JsonObject
+  const convert = needsConversion(row.version, rendering.version)
+  if (rendering.format === 'exact' && !convert) return row.body
+  const stored = JSON.parse(row.body) as JsonObject
+  const statement = convert ? asVersion103(stored) : stored
   return JSON.stringify(formatStatement(statement, rendering.format, rendering.languages))
 }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync } from 'node:fs'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import type { Db, QueryResult, Sql } from './db.js'
@@ -37,11 +38,30 @@ export async function wrapPglite(pg: PGlite): Promise<Db> {
   await pg.waitReady
   await pg.exec("SET TIME ZONE 'UTC'")
   const root = wrap(pg)
+  // The embedded store has one connection: a query on the root handle issued from inside a
+  // transaction waits for that transaction to end, which waits for the query — forever. On a
+  // server it would silently run outside the transaction instead. Either way it is a bug, so it
+  // fails loudly here rather than hanging.
+  const openTransaction = new AsyncLocalStorage<{ open: boolean }>()
+  const query: Db['query'] = (text, params) => {
+    if (openTransaction.getStore()?.open === true) {
+      return Promise.reject(
+        new Error(`a query outside the open transaction would deadlock the embedded store: ${text.slice(0, 60)}`),
+      )
+    }
+    return root.query(text, params)
+  }
 
   return {
     kind: 'pglite',
-    query: root.query,
-    transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
+    query,
+    transaction: (work) =>
+      pg.transaction((tx) => {
+        const marker = { open: true }
+        return openTransaction.run(marker, () => work(wrap(tx))).finally(() => {
+          marker.open = false
+        })
+      }),
     exec: async (text) => {
       await pg.exec(text)
     },

@@ -142,10 +142,22 @@ export function createSkillsProjector(
   let timer: NodeJS.Timeout | undefined
   let stopped = false
 
+  /**
+   * The catalog as it stands now, fetched before a transaction opens. The catalog refreshes
+   * itself from the store now and then; doing that from inside a transaction would need a second
+   * connection, which the embedded store does not have (it would wait for itself forever).
+   */
+  async function pinned(): Promise<FrameworkCatalog> {
+    const frameworks = await catalog.frameworks()
+    const byIri = new Map(frameworks.flatMap((f) => f.competences.map((c) => [c.iri, { competence: c, framework: f }] as const)))
+    return { ...catalog, frameworks: async () => frameworks, competence: async (iri) => byIri.get(iri) }
+  }
+
   async function batch(): Promise<boolean> {
+    const current = await pinned()
     return db.transaction(async (tx) => {
       await lockProjection(tx)
-      return liveBatch(tx, catalog)
+      return liveBatch(tx, current)
     })
   }
 
@@ -184,6 +196,7 @@ export function createSkillsProjector(
     },
 
     async reprojectActivity(activityIri) {
+      const catalog = await pinned()
       return db.transaction(async (tx) => {
         await lockProjection(tx)
         const upTo = await selectCursor(tx)
@@ -207,6 +220,7 @@ export function createSkillsProjector(
     },
 
     async rebuild({ apply }) {
+      const catalog = await pinned()
       return db.transaction(async (tx) => {
         await lockProjection(tx)
         while (await liveBatch(tx, catalog)) {

@@ -24,6 +24,8 @@ export interface StoredStatementRow {
   /** The stored statement as jsonb text: spliced into responses as is. */
   body: string
   attachment_hashes: string[] | null
+  /** The xAPI version of the request that stored the statement. */
+  version: string
 }
 
 export interface AttachmentRow {
@@ -67,7 +69,7 @@ const SNAPSHOT_BOUND = `${SNAPSHOT_MAX}::text AS bound`
 
 /** statement-by-id: one statement, voided or not as asked (`statementId` / `voidedStatementId`). */
 const STATEMENT_BY_ID = `
-  SELECT seq, stored, body, attachment_hashes
+  SELECT seq, stored, body, attachment_hashes, version
   FROM statements
   WHERE id = $1 AND voided = $2 AND ($3::text IS NULL OR client_id = $3)`
 
@@ -236,7 +238,7 @@ export async function readStatementPage(
 
   const direction = request.ascending ? 'ASC' : 'DESC'
   const order = lead === undefined ? [seq] : [lead.column, seq]
-  const columns = ['s.seq', 's.stored', 's.body', 's.attachment_hashes']
+  const columns = ['s.seq', 's.stored', 's.body', 's.attachment_hashes', 's.version']
   if (request.bound === undefined) columns.push(SNAPSHOT_BOUND)
   const text = `
     SELECT ${columns.join(', ')}

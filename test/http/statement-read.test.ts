@@ -81,7 +81,7 @@ async function hubWith(_t: Test, pageLimit = 100, publicUrl?: string): Promise<T
     hubs.set(name, started)
   }
   const hub = await started
-  await hub.db.exec('TRUNCATE statement_index, statements, attachments')
+  await hub.db.exec('TRUNCATE statement_index, statements, attachments CASCADE')
   return hub
 }
 

@@ -314,3 +314,31 @@ t.test('requests without the version header or credential are refused before any
   t.equal(noAuth.statusCode, 401)
   t.equal(await count(hub), 0)
 })
+
+t.test('a 1.0.3 reader sees a 2.0.0 statement as a 1.0.3 statement; a 2.0.0 reader sees it as stored', async (t) => {
+  const hub = await startHub(t)
+  const id = randomUUID()
+  const statement = makeStatement({
+    id,
+    context: {
+      contextAgents: [{ objectType: 'contextAgent', agent: { mbox: 'mailto:mentor@example.org' } }],
+      contextGroups: [
+        { objectType: 'contextGroup', group: { objectType: 'Group', member: [{ mbox: 'mailto:peer@example.org' }] } },
+      ],
+    },
+  })
+  const stored = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: statement })
+  t.equal(stored.statusCode, 200)
+
+  const old = await hub.xapi({ url: '/xapi/statements', query: { statementId: id }, version: '1.0.3' })
+  t.equal(old.statusCode, 200)
+  t.equal(old.json().version, '1.0.0')
+  t.notOk('contextAgents' in (old.json().context ?? {}), 'no 2.0-only context property')
+  t.notOk('contextGroups' in (old.json().context ?? {}))
+  const page = await hub.xapi({ url: '/xapi/statements', query: { verb: String((statement.verb as { id: string }).id) }, version: '1.0.3' })
+  t.equal(page.json().statements[0].version, '1.0.0')
+
+  const current = await hub.xapi({ url: '/xapi/statements', query: { statementId: id } })
+  t.equal(current.json().version, '2.0.0')
+  t.equal(current.json().context.contextAgents.length, 1)
+})
