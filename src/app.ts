@@ -131,6 +131,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxAge: 86400,
   })
   installErrorHandling(app)
+  // Any administrative change (platforms, credentials, scopes, agencies) applies on the next
+  // request: the authenticator's remembered liveness checks are dropped as soon as one succeeds.
+  // onSend runs before the answer leaves, so the caller's next request already sees the change.
+  app.addHook('onSend', async (request, reply) => {
+    const changing = request.method !== 'GET' && request.method !== 'HEAD'
+    if (changing && request.url.startsWith('/admin') && reply.statusCode < 400) {
+      auth.authenticator.forgetLiveChecks()
+    }
+  })
   installAdminAudit(app, audit)
   await app.register(healthRoutes, { db })
   await app.register(docsRoutes)

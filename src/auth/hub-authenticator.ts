@@ -45,6 +45,14 @@ const VERIFIED_MAX = 50_000
  * admin API does only with an operator-chosen secret: such a credential works after this delay.
  */
 const REFUSED_TTL_MS = 30_000
+/**
+ * How long this process trusts its last liveness check of a credential. Admin changes made
+ * through this process's API clear these checks at once (see `forgetLiveChecks`), so they apply
+ * on the very next request; a change made by another hub process or directly in the store
+ * applies within this delay. Without it, every request would cost a database round trip, and
+ * on a busy hub those queries compete with statement writes for connections.
+ */
+const LIVE_CHECK_TTL_MS = 1_000
 
 interface Remembered {
   credentialId: string
@@ -61,6 +69,8 @@ interface PlatformAccess {
 export interface HubAuthenticator extends Authenticator {
   /** Checks a Basic key and secret (the token endpoint's client_secret_basic and _post). */
   verifySecret(key: string, secret: string): Promise<CredentialForAuth>
+  /** Drops remembered liveness checks, so the next request of every credential checks again. */
+  forgetLiveChecks(): void
   /**
    * The principal of a credential that was just verified, if it and its platform are live;
    * spends one request of the platform's rate budget.
@@ -85,9 +95,20 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
   const verified = new Map<string, Remembered>()
   const refused = new Map<string, number>()
   const platforms = new Map<string, PlatformAccess>()
+  const liveChecks = new Map<string, { live: Awaited<ReturnType<typeof liveAuthVersion>>; until: number }>()
+
+  async function liveCheck(credentialId: string): Promise<Awaited<ReturnType<typeof liveAuthVersion>>> {
+    const now = Date.now()
+    const known = liveChecks.get(credentialId)
+    if (known !== undefined && known.until > now) return known.live
+    const live = await liveAuthVersion(db, credentialId)
+    if (liveChecks.size >= VERIFIED_MAX) liveChecks.clear()
+    liveChecks.set(credentialId, { live, until: now + LIVE_CHECK_TTL_MS })
+    return live
+  }
 
   async function access(credentialId: string, platformId: string): Promise<PlatformAccess> {
-    const live = await liveAuthVersion(db, credentialId)
+    const live = await liveCheck(credentialId)
     if (live === undefined || live.platformId !== platformId) {
       throw unauthorized(
         'the credential is revoked or its platform suspended or removed',
@@ -204,5 +225,6 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
     },
     verifySecret: checkSecret,
     admit,
+    forgetLiveChecks: () => liveChecks.clear(),
   }
 }

@@ -86,6 +86,8 @@ export async function eraseLearner(
     await tx.query(UNCOUNT_LEARNER, [learnerKey])
     await tx.query(UNCOUNT_ATTAINMENTS, [learnerKey])
 
+    // statement_index has no foreign key (migration 0010): its rows go first, by seq.
+    await tx.query('DELETE FROM statement_index WHERE seq = ANY($1::bigint[])', [seqs])
     const { rows: deleted } = await tx.query<{ hashes: string[] | null }>(
       'DELETE FROM statements WHERE seq = ANY($1::bigint[]) RETURNING attachment_hashes AS hashes',
       [seqs],
