@@ -22,12 +22,19 @@ const AGENTS = 20_000
 const KEY = 'bench-key'
 const SECRET = 'bench-secret-123456'
 const AUTH = `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`
-const HEADERS = { authorization: AUTH, 'x-experience-api-version': '2.0.0', 'content-type': 'application/json' }
+const HEADERS = {
+  authorization: AUTH,
+  'x-experience-api-version': '2.0.0',
+  'content-type': 'application/json',
+}
 
 const VERBS = ['completed', 'passed', 'failed', 'progressed', 'launched', 'initialized']
 
 function agent(n: number) {
-  return { objectType: 'Agent', account: { homePage: 'https://id.gov.example', name: `citizen-${n}` } }
+  return {
+    objectType: 'Agent',
+    account: { homePage: 'https://id.gov.example', name: `citizen-${n}` },
+  }
 }
 
 /** A realistic statement: national-profile-like context, a score, a registration. */
@@ -39,14 +46,24 @@ function statement(n: number): Record<string, unknown> {
     object: {
       objectType: 'Activity',
       id: `https://courses.example.gov/digital-skills/module-${n % 500}`,
-      definition: { type: 'http://adlnet.gov/expapi/activities/module', name: { en: `Module ${n % 500}` } },
+      definition: {
+        type: 'http://adlnet.gov/expapi/activities/module',
+        name: { en: `Module ${n % 500}` },
+      },
     },
-    result: { score: { scaled: (n % 100) / 100 }, success: n % 3 !== 0, completion: true, duration: 'PT12M30S' },
+    result: {
+      score: { scaled: (n % 100) / 100 },
+      success: n % 3 !== 0,
+      completion: true,
+      duration: 'PT12M30S',
+    },
     context: {
       registration: randomUUID(),
       platform: 'bench',
       language: 'vi-VN',
-      contextActivities: { parent: [{ id: `https://courses.example.gov/digital-skills/course-${n % 20}` }] },
+      contextActivities: {
+        parent: [{ id: `https://courses.example.gov/digital-skills/course-${n % 20}` }],
+      },
     },
     timestamp: new Date().toISOString(),
   }
@@ -81,7 +98,12 @@ function startHub(databaseUrl: string): Promise<{ pid: number; url: string; stop
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
       const match = /xAPI endpoint: (http:\/\/\S+)\/xapi\//.exec(out)
-      if (match) resolve({ pid: child.pid!, url: match[1]!.replace('localhost', '127.0.0.1'), stop: () => child.kill('SIGTERM') })
+      if (match)
+        resolve({
+          pid: child.pid!,
+          url: match[1]!.replace('localhost', '127.0.0.1'),
+          stop: () => child.kill('SIGTERM'),
+        })
     })
     child.on('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)))
   })
@@ -111,13 +133,20 @@ async function load(
   const result = await autocannon({
     url,
     connections: options.connections,
-    ...(options.amount === undefined ? { duration: options.duration ?? DURATION } : { amount: options.amount }),
+    ...(options.amount === undefined
+      ? { duration: options.duration ?? DURATION }
+      : { amount: options.amount }),
     headers: HEADERS,
     requests: [
       {
         setupRequest: (req) => {
           const next = request()
-          return { ...req, method: next.method, path: next.path, ...(next.body === undefined ? {} : { body: next.body }) }
+          return {
+            ...req,
+            method: next.method,
+            path: next.path,
+            ...(next.body === undefined ? {} : { body: next.body }),
+          }
         },
       },
     ],
@@ -139,7 +168,11 @@ async function main(): Promise<void> {
   const hub = await startHub(databaseUrl)
   const base = `${hub.url}/xapi/statements`
   let n = 0
-  const single = () => ({ method: 'POST' as const, path: '/xapi/statements', body: JSON.stringify(statement(n++)) })
+  const single = () => ({
+    method: 'POST' as const,
+    path: '/xapi/statements',
+    body: JSON.stringify(statement(n++)),
+  })
   const batch = () => ({
     method: 'POST' as const,
     path: '/xapi/statements',
@@ -147,17 +180,27 @@ async function main(): Promise<void> {
   })
 
   const figures: Figure[] = []
-  figures.push(await load('single statement POST', base, { connections: 64, perRequest: 1 }, single))
-  figures.push(await load('100-statement batch POST', base, { connections: 16, perRequest: 100 }, batch))
+  figures.push(
+    await load('single statement POST', base, { connections: 64, perRequest: 1 }, single),
+  )
+  figures.push(
+    await load('100-statement batch POST', base, { connections: 16, perRequest: 100 }, batch),
+  )
 
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
-  const count = async () => Number((await client.query('SELECT count(*) AS n FROM statements')).rows[0].n)
+  const count = async () =>
+    Number((await client.query('SELECT count(*) AS n FROM statements')).rows[0].n)
   let stored = await count()
   console.log(`filling the store to ${TARGET} statements (now ${stored})`)
   while (stored < TARGET) {
     const requests = Math.ceil((TARGET - stored) / 100)
-    await load('fill', base, { connections: 16, amount: Math.min(requests, 2000), perRequest: 100 }, batch)
+    await load(
+      'fill',
+      base,
+      { connections: 16, amount: Math.min(requests, 2000), perRequest: 100 },
+      batch,
+    )
     stored = await count()
   }
   await client.query('VACUUM ANALYZE')
@@ -167,15 +210,30 @@ async function main(): Promise<void> {
     method: 'GET' as const,
     path: `/xapi/statements?limit=10&agent=${encodeURIComponent(JSON.stringify(agent(Math.floor(Math.random() * AGENTS))))}`,
   })
-  figures.push(await load(`agent query at ${stored} statements`, base, { connections: 16, perRequest: 1 }, query))
+  figures.push(
+    await load(
+      `agent query at ${stored} statements`,
+      base,
+      { connections: 16, perRequest: 1 },
+      query,
+    ),
+  )
 
   const rss = peakRss(hub.pid)
   hub.stop()
-  const report = { date: new Date().toISOString(), statementsStored: stored, peakRssMiB: rss, figures }
+  const report = {
+    date: new Date().toISOString(),
+    statementsStored: stored,
+    peakRssMiB: rss,
+    figures,
+  }
   console.table(figures)
   console.log(`peak RSS of the hub: ${rss} MiB`)
   mkdirSync('bench/results', { recursive: true })
-  writeFileSync(`bench/results/${report.date.replace(/[:.]/g, '-')}.json`, JSON.stringify(report, null, 2))
+  writeFileSync(
+    `bench/results/${report.date.replace(/[:.]/g, '-')}.json`,
+    JSON.stringify(report, null, 2),
+  )
 }
 
 await main()

@@ -85,7 +85,13 @@ async function measure(url: string, path: string) {
 
 async function main(): Promise<void> {
   const databaseUrl = await freshDatabase()
-  const config = testConfig({ databaseUrl, basicKey: KEY, basicSecret: SECRET, rateLimitPerMinute: 0, poolSize: 8 })
+  const config = testConfig({
+    databaseUrl,
+    basicKey: KEY,
+    basicSecret: SECRET,
+    rateLimitPerMinute: 0,
+    poolSize: 8,
+  })
   const hub = await buildApp(config)
   await hub.app.ready()
   await seed(databaseUrl)
@@ -97,7 +103,9 @@ async function main(): Promise<void> {
   // A backlog of a million statements projected in one go leaves the rollups' dead row versions
   // to autovacuum; in steady state it keeps up (migration 0009). Measure that steady state.
   await hub.db.query('VACUUM ANALYZE stats_platform_monthly')
-  const rollup = await hub.db.query<{ rows: string }>('SELECT count(*)::text AS rows FROM stats_platform_monthly')
+  const rollup = await hub.db.query<{ rows: string }>(
+    'SELECT count(*)::text AS rows FROM stats_platform_monthly',
+  )
 
   // The bootstrap platform becomes a national agency with statistics:read.
   const adminId = (await hub.auth.registry.list()).find((p) => p.scopes.includes('admin'))?.id ?? ''
@@ -117,9 +125,17 @@ async function main(): Promise<void> {
   }
   await hub.app.close()
 
-  const report = { statements: TARGET, projectionSeconds, rollupRows: Number(rollup.rows[0]?.rows), results }
+  const report = {
+    statements: TARGET,
+    projectionSeconds,
+    rollupRows: Number(rollup.rows[0]?.rows),
+    results,
+  }
   mkdirSync('bench/results', { recursive: true })
-  writeFileSync(`bench/results/statistics-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, `${JSON.stringify(report, null, 2)}\n`)
+  writeFileSync(
+    `bench/results/statistics-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    `${JSON.stringify(report, null, 2)}\n`,
+  )
 }
 
 await main()

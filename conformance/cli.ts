@@ -60,14 +60,18 @@ async function main(argv: string[]): Promise<number> {
     },
   })
   if (values.help) {
-    process.stdout.write(positionals[0] === 'platform' ? PLATFORM_USAGE : `${USAGE}\n${PLATFORM_USAGE}`)
+    process.stdout.write(
+      positionals[0] === 'platform' ? PLATFORM_USAGE : `${USAGE}\n${PLATFORM_USAGE}`,
+    )
     return 0
   }
   if (positionals[0] === 'platform') return runPlatform(values)
-  if (positionals[0] !== 'lrs') throw new UsageError('the first argument must be "lrs" or "platform"')
+  if (positionals[0] !== 'lrs')
+    throw new UsageError('the first argument must be "lrs" or "platform"')
   const selected = { versions: versions(values.version), grep: values.grep }
   if (values.list) {
-    for (const { check, version } of selectChecks(selected)) process.stdout.write(`[${version}] ${checkName(check)}\n`)
+    for (const { check, version } of selectChecks(selected))
+      process.stdout.write(`[${version}] ${checkName(check)}\n`)
     return 0
   }
 
@@ -81,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--endpoint must be an absolute URL, got "${values.endpoint}"`)
   }
   const concurrency = Number(values.concurrency)
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive whole number')
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError('--concurrency must be a positive whole number')
 
   const target = { endpoint: values.endpoint, key: values.key, secret }
   const problem = await preflight(target, selected.versions[0] ?? '2.0.0')
@@ -90,7 +95,9 @@ async function main(argv: string[]): Promise<number> {
     return 2
   }
 
-  process.stderr.write(`${SUITE_NAME} ${SUITE_VERSION}: ${selectChecks(selected).length} checks against ${values.endpoint}\n`)
+  process.stderr.write(
+    `${SUITE_NAME} ${SUITE_VERSION}: ${selectChecks(selected).length} checks against ${values.endpoint}\n`,
+  )
   let done = 0
   const report = await runSuite({
     ...selected,
@@ -98,7 +105,8 @@ async function main(argv: string[]): Promise<number> {
     concurrency,
     onResult: (result) => {
       done++
-      if (result.outcome === 'fail') process.stderr.write(`  fail [${result.version}] ${result.name}\n`)
+      if (result.outcome === 'fail')
+        process.stderr.write(`  fail [${result.version}] ${result.name}\n`)
       else if (done % 25 === 0) process.stderr.write(`  ${done} checks run\n`)
     },
   })
@@ -118,8 +126,14 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2
       return
     }
-    const usage = error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage ? `\n${USAGE}` : ''}`)
+    const usage =
+      error instanceof UsageError ||
+      (error instanceof TypeError &&
+        'code' in error &&
+        String(error.code).startsWith('ERR_PARSE_ARGS'))
+    process.stderr.write(
+      `${error instanceof Error ? error.message : String(error)}\n${usage ? `\n${USAGE}` : ''}`,
+    )
     process.exitCode = 2
   },
 )

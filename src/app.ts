@@ -149,18 +149,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(profileAdminRoutes, { auth, db, profileModes, prefix: '/admin' })
   await app.register(profileRoutes, { profile })
   await app.register(ownFindingsRoute, { auth, db })
-  await app.register(agencyAdminRoutes, { db, auth, audit, projector: agencyProjector, prefix: '/admin' })
+  await app.register(agencyAdminRoutes, {
+    db,
+    auth,
+    audit,
+    projector: agencyProjector,
+    prefix: '/admin',
+  })
   const { authenticator } = auth
   await app.register(agencyRoutes, { db, config, authenticator, audit, records, prefix: '/agency' })
   await app.register(exportRoutes, { db, config, authenticator, audit, prefix: '/export' })
   await app.register(skillsRoutes, {
     records,
     keyRing: auth.keyRing,
-    trustedIssuers: createTrustedIssuers(config.trustedIssuers, createRemoteKeySets(options.remoteKeySets)),
+    trustedIssuers: createTrustedIssuers(
+      config.trustedIssuers,
+      createRemoteKeySets(options.remoteKeySets),
+    ),
   })
   await app.register(recordAccessRoutes, {
     audit,
-    trustedIssuers: createTrustedIssuers(config.trustedIssuers, createRemoteKeySets(options.remoteKeySets)),
+    trustedIssuers: createTrustedIssuers(
+      config.trustedIssuers,
+      createRemoteKeySets(options.remoteKeySets),
+    ),
   })
 
   await app.register(

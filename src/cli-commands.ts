@@ -145,7 +145,8 @@ function competenceLevels(text: string): { competenceIri: string; level: number 
   return text.split(',').map((pair) => {
     const at = pair.lastIndexOf('=')
     const level = pair.slice(at + 1)
-    if (at <= 0 || !/^\d+$/.test(level)) throw new UsageError(`expected <competence IRI>=<level>, got ${pair}`)
+    if (at <= 0 || !/^\d+$/.test(level))
+      throw new UsageError(`expected <competence IRI>=<level>, got ${pair}`)
     return { competenceIri: pair.slice(0, at), level: Number(level) }
   })
 }
@@ -190,7 +191,8 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
     case 'platforms set-profile-mode': {
       // The national profile: reject statements that break it, or store them and record findings.
       const mode = need(second, 'the profile mode (reject or record)')
-      if (mode !== 'reject' && mode !== 'record') throw new UsageError('the profile mode must be reject or record')
+      if (mode !== 'reject' && mode !== 'record')
+        throw new UsageError('the profile mode must be reject or record')
       return { method: 'PUT', path: `/platforms/${id()}/profile-mode`, body: { profileMode: mode } }
     }
     case 'platforms profile-findings': {
@@ -246,7 +248,10 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
       return {
         method: 'PUT',
         path: '/competence-map',
-        body: { activityIri: need(first, 'the activity IRI'), competences: competenceLevels(need(second, 'competence=level')) },
+        body: {
+          activityIri: need(first, 'the activity IRI'),
+          competences: competenceLevels(need(second, 'competence=level')),
+        },
       }
     case 'competence-map remove':
       return {
@@ -258,11 +263,15 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
     case 'agencies show':
       return { method: 'GET', path: `/agencies/${id()}` }
     case 'agencies set':
-      if (values.national === true) return { method: 'PUT', path: `/agencies/${id()}`, body: { national: true } }
+      if (values.national === true)
+        return { method: 'PUT', path: `/agencies/${id()}`, body: { national: true } }
       return {
         method: 'PUT',
         path: `/agencies/${id()}`,
-        body: { national: false, provinces: scopes(need(values.provinces, '--national or --provinces')) },
+        body: {
+          national: false,
+          provinces: scopes(need(values.provinces, '--national or --provinces')),
+        },
       }
     case 'agencies remove':
       return { method: 'DELETE', path: `/agencies/${id()}` }
@@ -271,7 +280,10 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
     case 'audit verify':
       return { method: 'GET', path: '/audit/verify', verdict: true }
     case 'learners erase':
-      return { method: 'DELETE', path: `/learners/${encodeURIComponent(need(first, 'the learner'))}` }
+      return {
+        method: 'DELETE',
+        path: `/learners/${encodeURIComponent(need(first, 'the learner'))}`,
+      }
   }
   throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`)
 }
@@ -325,6 +337,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const body: unknown = text === '' ? undefined : JSON.parse(text)
   io.out(body === undefined ? `done (${response.status})\n` : `${JSON.stringify(body, null, 2)}\n`)
-  const failed = call.verdict === true && typeof body === 'object' && body !== null && 'ok' in body && body.ok === false
+  const failed =
+    call.verdict === true &&
+    typeof body === 'object' &&
+    body !== null &&
+    'ok' in body &&
+    body.ok === false
   return failed ? 1 : 0
 }

@@ -61,7 +61,15 @@ export interface TrustedIssuer {
   readonly jwksUrl: string
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+]
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -135,7 +143,10 @@ function trustedIssuers(env: Env): TrustedIssuer[] {
   const value = jsonValue(env, 'TRUSTED_ISSUERS') ?? []
   if (!Array.isArray(value)) throw new ConfigError('TRUSTED_ISSUERS must be a JSON array')
   return value.map((entry: unknown, index) => {
-    const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>
+    const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
+      string,
+      unknown
+    >
     const where = `TRUSTED_ISSUERS[${index}]`
     if (typeof item.issuer !== 'string' || item.issuer === '') {
       throw new ConfigError(`${where}.issuer must be a non-empty string`)
@@ -154,7 +165,11 @@ function trustedIssuers(env: Env): TrustedIssuer[] {
 function signingKey(env: Env): Record<string, unknown> | undefined {
   const value = jsonValue(env, 'SIGNING_KEY')
   if (value === undefined) return undefined
-  if (typeof value !== 'object' || value === null || typeof (value as { d?: unknown }).d !== 'string') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { d?: unknown }).d !== 'string'
+  ) {
     throw new ConfigError('SIGNING_KEY must be a private JWK (with "d")')
   }
   return value as Record<string, unknown>
@@ -235,5 +250,10 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
 
 /** Configuration for tests and embedding: defaults plus overrides, no environment read. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return Object.freeze({ ...loadConfig({}), dataDir: 'memory://', logLevel: 'silent', ...overrides })
+  return Object.freeze({
+    ...loadConfig({}),
+    dataDir: 'memory://',
+    logLevel: 'silent',
+    ...overrides,
+  })
 }

@@ -11,7 +11,13 @@ export function loggerOptions(level: LogLevel): LoggerOptions {
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'authorization', '*.secret', '*.password'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'authorization',
+        '*.secret',
+        '*.password',
+      ],
       censor: '[redacted]',
     },
     serializers: {

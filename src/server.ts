@@ -31,14 +31,18 @@ async function main(): Promise<void> {
   // Written to stdout, not the log: the generated secret must be shown once and never logged.
   process.stdout.write(`\nxAPI endpoint: ${shown}/xapi/\n`)
   process.stdout.write(`API reference: ${shown}/docs\n`)
-  process.stdout.write(`Store: ${config.databaseUrl === undefined ? `embedded (${config.dataDir})` : 'PostgreSQL'}\n`)
+  process.stdout.write(
+    `Store: ${config.databaseUrl === undefined ? `embedded (${config.dataDir})` : 'PostgreSQL'}\n`,
+  )
   if (bootstrap.generatedSecret !== undefined) {
     process.stdout.write(
       `Generated credential (shown once, keep it): key=${bootstrap.key} secret=${bootstrap.generatedSecret}\n` +
         `  curl -u ${bootstrap.key}:${bootstrap.generatedSecret} -H 'X-Experience-API-Version: 2.0.0' ${shown}/xapi/statements\n\n`,
     )
   } else {
-    process.stdout.write(`Credential: key=${bootstrap.key} (secret as configured or shown on first start)\n\n`)
+    process.stdout.write(
+      `Credential: key=${bootstrap.key} (secret as configured or shown on first start)\n\n`,
+    )
   }
 }
 
@@ -47,6 +51,8 @@ main().catch((error: unknown) => {
     process.stderr.write(`configuration error: ${error.message}\n`)
     process.exit(2)
   }
-  process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   process.exit(1)
 })

@@ -11,7 +11,12 @@ import { ALL_VERSIONS, type Check, type XapiVersion } from '../lib/types.js'
 
 type Mutation = (s: Json) => void
 
-function rejects(section: string, requirement: string, mutate: Mutation, versions: readonly XapiVersion[] = ALL_VERSIONS): Check {
+function rejects(
+  section: string,
+  requirement: string,
+  mutate: Mutation,
+  versions: readonly XapiVersion[] = ALL_VERSIONS,
+): Check {
   return {
     section,
     requirement,
@@ -24,7 +29,12 @@ function rejects(section: string, requirement: string, mutate: Mutation, version
   }
 }
 
-function accepts(section: string, requirement: string, mutate: Mutation, versions: readonly XapiVersion[] = ALL_VERSIONS): Check {
+function accepts(
+  section: string,
+  requirement: string,
+  mutate: Mutation,
+  versions: readonly XapiVersion[] = ALL_VERSIONS,
+): Check {
   return {
     section,
     requirement,
@@ -80,30 +90,58 @@ export const statementValidationChecks: readonly Check[] = [
   rejects('Data 2.2', 'A Statement MUST use "actor"', (s) => delete s.actor),
   rejects('Data 2.2', 'A Statement MUST use "verb"', (s) => delete s.verb),
   rejects('Data 2.2', 'A Statement MUST use "object"', (s) => delete s.object),
-  rejects('Data 2.2', 'The LRS MUST reject Statements with any null values (except inside extensions)', (s) => {
-    s.result = { success: null }
-  }),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements with any null values (except inside extensions)',
+    (s) => {
+      s.result = { success: null }
+    },
+  ),
   accepts('Data 2.2', 'Null values inside extensions are accepted', (s) => {
     s.result = { extensions: { 'http://conformance.example.org/ext/empty': null } }
   }),
-  rejects('Data 2.2', 'The LRS MUST reject Statements with strings where numbers are required', (s) => {
-    s.result = { score: { raw: '5' } }
-  }),
-  rejects('Data 2.2', 'The LRS MUST reject Statements with strings where booleans are required', (s) => {
-    s.result = { success: 'true' }
-  }),
-  rejects('Data 2.2', 'The LRS MUST reject Statements where the case of a key does not match the specification', (s) => {
-    s.result = { Success: true }
-  }),
-  rejects('Data 2.2', 'The LRS MUST reject Statements where the case of an enumerated value does not match', (s) => {
-    obj(s, 'actor').objectType = 'agent'
-  }),
-  rejects('Data 2.2', 'The LRS MUST reject Statements where a key is not allowed by this specification', (s) => {
-    s.unknownProperty = 'not in the data model'
-  }),
-  rejects('Data 2.2', 'The LRS MUST reject Statements containing IRI values without a scheme', (s) => {
-    obj(s, 'verb').id = 'conformance.example.org/verbs/no-scheme'
-  }),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements with strings where numbers are required',
+    (s) => {
+      s.result = { score: { raw: '5' } }
+    },
+  ),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements with strings where booleans are required',
+    (s) => {
+      s.result = { success: 'true' }
+    },
+  ),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements where the case of a key does not match the specification',
+    (s) => {
+      s.result = { Success: true }
+    },
+  ),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements where the case of an enumerated value does not match',
+    (s) => {
+      obj(s, 'actor').objectType = 'agent'
+    },
+  ),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements where a key is not allowed by this specification',
+    (s) => {
+      s.unknownProperty = 'not in the data model'
+    },
+  ),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements containing IRI values without a scheme',
+    (s) => {
+      obj(s, 'verb').id = 'conformance.example.org/verbs/no-scheme'
+    },
+  ),
   rejects('Data 2.2', 'The LRS MUST reject empty strings where an IRI is required', (s) => {
     obj(s, 'object').id = ''
   }),
@@ -113,9 +151,13 @@ export const statementValidationChecks: readonly Check[] = [
   accepts('Data 2.2', 'Language map keys that are valid RFC 5646 tags are accepted', (s) => {
     obj(s, 'verb').display = { 'en-US': 'a', 'zh-Hant-TW': 'b', 'es-419': 'c', und: 'd' }
   }),
-  rejects('Data 2.2', 'The LRS MUST reject Statements with a string where an Object is required', (s) => {
-    s.result = 'passed'
-  }),
+  rejects(
+    'Data 2.2',
+    'The LRS MUST reject Statements with a string where an Object is required',
+    (s) => {
+      s.result = 'passed'
+    },
+  ),
   // Data 2.4.1 Id
   rejects('Data 2.4.1', 'A Statement id MUST be a UUID', (s) => {
     s.id = 'not-a-uuid'
@@ -165,7 +207,11 @@ export const statementValidationChecks: readonly Check[] = [
   }),
   // Data 2.4.2.2 Group
   accepts('Data 2.4.2.2', 'An Identified Group with members is accepted as actor', (s) => {
-    s.actor = { objectType: 'Group', mbox: `mailto:${uuid()}@conformance.example.org`, member: [agent()] }
+    s.actor = {
+      objectType: 'Group',
+      mbox: `mailto:${uuid()}@conformance.example.org`,
+      member: [agent()],
+    }
   }),
   accepts('Data 2.4.2.2', 'An Anonymous Group with members is accepted as actor', (s) => {
     s.actor = { objectType: 'Group', member: [agent(), agent()] }
@@ -221,13 +267,21 @@ export const statementValidationChecks: readonly Check[] = [
   rejects('Data 2.4.4.1', 'Activity Definition extension keys MUST be IRIs', (s) => {
     definition(s).extensions = { 'not-an-iri': 1 }
   }),
-  accepts('Data 2.4.4.1', 'An interaction Activity with choices and a correct response pattern is accepted', (s) => {
-    s.object = interaction()
-  }),
-  rejects('Data 2.4.4.1', 'An interactionType MUST be one of the values the specification lists', (s) => {
-    s.object = interaction()
-    definition(s).interactionType = 'multiple-guess'
-  }),
+  accepts(
+    'Data 2.4.4.1',
+    'An interaction Activity with choices and a correct response pattern is accepted',
+    (s) => {
+      s.object = interaction()
+    },
+  ),
+  rejects(
+    'Data 2.4.4.1',
+    'An interactionType MUST be one of the values the specification lists',
+    (s) => {
+      s.object = interaction()
+      definition(s).interactionType = 'multiple-guess'
+    },
+  ),
   rejects('Data 2.4.4.1', 'correctResponsesPattern MUST be an array of strings', (s) => {
     s.object = interaction()
     definition(s).correctResponsesPattern = 'golf'
@@ -236,13 +290,17 @@ export const statementValidationChecks: readonly Check[] = [
     s.object = interaction()
     definition(s).choices = [{ description: { 'en-US': 'Golf' } }]
   }),
-  rejects('Data 2.4.4.1', 'Within an array of interaction components, all id values MUST be distinct', (s) => {
-    s.object = interaction()
-    definition(s).choices = [
-      { id: 'golf', description: { 'en-US': 'Golf' } },
-      { id: 'golf', description: { 'en-US': 'Golf again' } },
-    ]
-  }),
+  rejects(
+    'Data 2.4.4.1',
+    'Within an array of interaction components, all id values MUST be distinct',
+    (s) => {
+      s.object = interaction()
+      definition(s).choices = [
+        { id: 'golf', description: { 'en-US': 'Golf' } },
+        { id: 'golf', description: { 'en-US': 'Golf again' } },
+      ]
+    },
+  ),
   accepts('Data 2.4.4.2', 'An Agent is accepted as the Object', (s) => {
     s.object = agent()
   }),
@@ -311,19 +369,27 @@ export const statementValidationChecks: readonly Check[] = [
   rejects('Data 4.1', 'Extension keys MUST be IRIs', (s) => {
     s.result = { extensions: { attempts: 2 } }
   }),
-  accepts('Data 4.1', 'An LRS MUST NOT reject a Statement based on the values of the extensions map', (s) => {
-    s.result = {
-      extensions: {
-        'http://conformance.example.org/ext/array': [1, 'two', { three: 3 }],
-        'http://conformance.example.org/ext/object': { nested: { deeper: [true, false] } },
-        'http://conformance.example.org/ext/number': -1.5e10,
-        'http://conformance.example.org/ext/string': '',
-      },
-    }
-  }),
-  accepts('Data 4.6', 'A duration with more than 0.01 second precision SHOULD* NOT be rejected', (s) => {
-    s.result = { duration: 'PT1.23456S' }
-  }),
+  accepts(
+    'Data 4.1',
+    'An LRS MUST NOT reject a Statement based on the values of the extensions map',
+    (s) => {
+      s.result = {
+        extensions: {
+          'http://conformance.example.org/ext/array': [1, 'two', { three: 3 }],
+          'http://conformance.example.org/ext/object': { nested: { deeper: [true, false] } },
+          'http://conformance.example.org/ext/number': -1.5e10,
+          'http://conformance.example.org/ext/string': '',
+        },
+      }
+    },
+  ),
+  accepts(
+    'Data 4.6',
+    'A duration with more than 0.01 second precision SHOULD* NOT be rejected',
+    (s) => {
+      s.result = { duration: 'PT1.23456S' }
+    },
+  ),
   rejects('Data 4.6', 'A duration MUST NOT use the ISO 8601 alternative format', (s) => {
     s.result = { duration: 'P0001-02-03T04:05:06' }
   }),
@@ -352,14 +418,22 @@ export const statementValidationChecks: readonly Check[] = [
   rejects('Data 2.4.6', 'A registration MUST be a UUID', (s) => {
     s.context = { registration: 'not-a-uuid' }
   }),
-  rejects('Data 2.4.6', 'The revision property MUST only be used if the Object is an Activity', (s) => {
-    s.object = agent()
-    s.context = { revision: 'r1' }
-  }),
-  rejects('Data 2.4.6', 'The platform property MUST only be used if the Object is an Activity', (s) => {
-    s.object = agent()
-    s.context = { platform: 'Conformance' }
-  }),
+  rejects(
+    'Data 2.4.6',
+    'The revision property MUST only be used if the Object is an Activity',
+    (s) => {
+      s.object = agent()
+      s.context = { revision: 'r1' }
+    },
+  ),
+  rejects(
+    'Data 2.4.6',
+    'The platform property MUST only be used if the Object is an Activity',
+    (s) => {
+      s.object = agent()
+      s.context = { platform: 'Conformance' }
+    },
+  ),
   rejects('Data 2.4.6', 'The team property MUST be a Group', (s) => {
     s.context = { team: agent() }
   }),
@@ -372,9 +446,13 @@ export const statementValidationChecks: readonly Check[] = [
   rejects('Data 2.4.6', 'The language property MUST be an RFC 5646 tag', (s) => {
     s.context = { language: 'not a language tag' }
   }),
-  rejects('Data 2.4.6.2', 'contextActivities keys MUST be parent, grouping, category or other', (s) => {
-    s.context = { contextActivities: { sibling: [{ id: activityId() }] } }
-  }),
+  rejects(
+    'Data 2.4.6.2',
+    'contextActivities keys MUST be parent, grouping, category or other',
+    (s) => {
+      s.context = { contextActivities: { sibling: [{ id: activityId() }] } }
+    },
+  ),
   accepts('Data 2.4.6.2', 'A single Activity as a contextActivities value is accepted', (s) => {
     s.context = { contextActivities: { parent: { id: activityId() } } }
   }),
@@ -382,24 +460,59 @@ export const statementValidationChecks: readonly Check[] = [
     s.context = { contextActivities: { parent: ['http://conformance.example.org/not-an-object'] } }
   }),
   // IEEE 9274.1.1 context agents and groups (xAPI 2.0.0 only)
-  accepts('Data 2.4.6 (2.0.0)', 'contextAgents and contextGroups are accepted', (s) => {
-    s.context = {
-      contextAgents: [{ objectType: 'contextAgent', agent: agent(), relevantTypes: ['http://conformance.example.org/types/peer'] }],
-      contextGroups: [{ objectType: 'contextGroup', group: { objectType: 'Group', member: [agent()] } }],
-    }
-  }, V2),
-  rejects('Data 2.4.6 (2.0.0)', 'A contextAgents entry MUST use objectType "contextAgent"', (s) => {
-    s.context = { contextAgents: [{ agent: agent() }] }
-  }, V2),
-  rejects('Data 2.4.6 (2.0.0)', 'A contextAgents entry MUST contain a valid Agent', (s) => {
-    s.context = { contextAgents: [{ objectType: 'contextAgent', agent: { name: 'No IFI' } }] }
-  }, V2),
-  rejects('Data 2.4.6 (2.0.0)', 'A contextGroups entry MUST contain a Group', (s) => {
-    s.context = { contextGroups: [{ objectType: 'contextGroup', group: agent() }] }
-  }, V2),
-  rejects('Data 2.4.6 (2.0.0)', 'relevantTypes MUST be a non-empty array of IRIs', (s) => {
-    s.context = { contextAgents: [{ objectType: 'contextAgent', agent: agent(), relevantTypes: [] }] }
-  }, V2),
+  accepts(
+    'Data 2.4.6 (2.0.0)',
+    'contextAgents and contextGroups are accepted',
+    (s) => {
+      s.context = {
+        contextAgents: [
+          {
+            objectType: 'contextAgent',
+            agent: agent(),
+            relevantTypes: ['http://conformance.example.org/types/peer'],
+          },
+        ],
+        contextGroups: [
+          { objectType: 'contextGroup', group: { objectType: 'Group', member: [agent()] } },
+        ],
+      }
+    },
+    V2,
+  ),
+  rejects(
+    'Data 2.4.6 (2.0.0)',
+    'A contextAgents entry MUST use objectType "contextAgent"',
+    (s) => {
+      s.context = { contextAgents: [{ agent: agent() }] }
+    },
+    V2,
+  ),
+  rejects(
+    'Data 2.4.6 (2.0.0)',
+    'A contextAgents entry MUST contain a valid Agent',
+    (s) => {
+      s.context = { contextAgents: [{ objectType: 'contextAgent', agent: { name: 'No IFI' } }] }
+    },
+    V2,
+  ),
+  rejects(
+    'Data 2.4.6 (2.0.0)',
+    'A contextGroups entry MUST contain a Group',
+    (s) => {
+      s.context = { contextGroups: [{ objectType: 'contextGroup', group: agent() }] }
+    },
+    V2,
+  ),
+  rejects(
+    'Data 2.4.6 (2.0.0)',
+    'relevantTypes MUST be a non-empty array of IRIs',
+    (s) => {
+      s.context = {
+        contextAgents: [{ objectType: 'contextAgent', agent: agent(), relevantTypes: [] }],
+      }
+    },
+    V2,
+  ),
   // Data 2.4.7 Timestamp, 4.5
   accepts('Data 2.4.7', 'A timestamp with a time zone offset is accepted', (s) => {
     s.timestamp = '2024-05-01T10:20:30.123+02:00'
@@ -414,25 +527,48 @@ export const statementValidationChecks: readonly Check[] = [
     s.timestamp = new Date(Date.now() + 3_600_000).toISOString()
   }),
   // Data 2.4.10 Version
-  accepts('Data 2.4.10', 'An LRS MUST accept Statements whose version starts with "1.0."', (s) => {
-    s.version = '1.0.0'
-  }, ['1.0.3']),
-  rejects('Data 2.4.10', 'An LRS MUST reject Statements whose version does not start with "1.0."', (s) => {
-    s.version = '1.1.0'
-  }, ['1.0.3']),
-  accepts('Data 2.4.10 (2.0.0)', 'An LRS MUST accept Statements whose version starts with "2.0."', (s) => {
-    s.version = '2.0.0'
-  }, V2),
-  rejects('Data 2.4.10', 'The LRS MUST reject Statements with a version it does not support', (s) => {
-    s.version = '0.95'
-  }),
+  accepts(
+    'Data 2.4.10',
+    'An LRS MUST accept Statements whose version starts with "1.0."',
+    (s) => {
+      s.version = '1.0.0'
+    },
+    ['1.0.3'],
+  ),
+  rejects(
+    'Data 2.4.10',
+    'An LRS MUST reject Statements whose version does not start with "1.0."',
+    (s) => {
+      s.version = '1.1.0'
+    },
+    ['1.0.3'],
+  ),
+  accepts(
+    'Data 2.4.10 (2.0.0)',
+    'An LRS MUST accept Statements whose version starts with "2.0."',
+    (s) => {
+      s.version = '2.0.0'
+    },
+    V2,
+  ),
+  rejects(
+    'Data 2.4.10',
+    'The LRS MUST reject Statements with a version it does not support',
+    (s) => {
+      s.version = '0.95'
+    },
+  ),
   rejects('Data 2.4.10', 'The version property MUST be a semantic version string', (s) => {
     s.version = 'latest'
   }),
   // Data 2.4.11 Attachments (declarations)
-  accepts('Data 2.4.11', 'An Attachment with a fileUrl is accepted in an application/json request', (s) => {
-    s.attachments = [attachment()]
-  }),
+  accepts(
+    'Data 2.4.11',
+    'An Attachment with a fileUrl is accepted in an application/json request',
+    (s) => {
+      s.attachments = [attachment()]
+    },
+  ),
   rejects('Data 2.4.11', 'An Attachment MUST have a usageType', (s) => {
     const a = attachment()
     delete a.usageType
@@ -456,15 +592,23 @@ export const statementValidationChecks: readonly Check[] = [
     delete a.sha2
     s.attachments = [a]
   }),
-  rejects('Comm 1.5.1', 'An application/json request MUST NOT declare Attachments without fileUrl', (s) => {
-    const a = attachment()
-    delete a.fileUrl
-    s.attachments = [a]
-  }),
+  rejects(
+    'Comm 1.5.1',
+    'An application/json request MUST NOT declare Attachments without fileUrl',
+    (s) => {
+      const a = attachment()
+      delete a.fileUrl
+      s.attachments = [a]
+    },
+  ),
   // Data 2.4.8 / 2.4.9 properties the LRS sets
-  accepts('Data 2.4.8', 'A statement with a "stored" value is accepted (the LRS overwrites it)', (s) => {
-    s.stored = '2020-01-01T00:00:00.000Z'
-  }),
+  accepts(
+    'Data 2.4.8',
+    'A statement with a "stored" value is accepted (the LRS overwrites it)',
+    (s) => {
+      s.stored = '2020-01-01T00:00:00.000Z'
+    },
+  ),
   rejects('Data 2.4.9', 'An authority MUST be an Agent or a Group', (s) => {
     s.authority = { name: 'No IFI' }
   }),

@@ -17,10 +17,16 @@ function excerpt(response: LrsResponse): string {
 }
 
 /** Fails unless the status is one of `expected`. */
-export function expectStatus(response: LrsResponse, expected: number | readonly number[], what: string): void {
+export function expectStatus(
+  response: LrsResponse,
+  expected: number | readonly number[],
+  what: string,
+): void {
   const allowed = typeof expected === 'number' ? [expected] : expected
   if (!allowed.includes(response.status)) {
-    fail(`${what}: expected HTTP ${allowed.join(' or ')}, got ${response.status}${excerpt(response)}`)
+    fail(
+      `${what}: expected HTTP ${allowed.join(' or ')}, got ${response.status}${excerpt(response)}`,
+    )
   }
 }
 

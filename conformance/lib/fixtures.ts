@@ -14,7 +14,11 @@ export function uuid(): string {
 }
 
 export function agent(): Json {
-  return { objectType: 'Agent', name: 'Conformance Learner', mbox: `mailto:${uuid()}@conformance.example.org` }
+  return {
+    objectType: 'Agent',
+    name: 'Conformance Learner',
+    mbox: `mailto:${uuid()}@conformance.example.org`,
+  }
 }
 
 export function activityId(): string {

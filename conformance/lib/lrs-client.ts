@@ -55,7 +55,9 @@ export class LrsClient {
 
   /** The absolute URL of a resource with its query string. */
   url(path: string, query: LrsRequest['query'] = {}): string {
-    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.endpoint)
+    const url = /^https?:\/\//.test(path)
+      ? new URL(path)
+      : new URL(path.replace(/^\//, ''), this.endpoint)
     for (const [name, value] of Object.entries(query)) {
       if (value === undefined) continue
       url.searchParams.set(name, typeof value === 'object' ? JSON.stringify(value) : String(value))
@@ -67,12 +69,14 @@ export class LrsClient {
     const headers = new Headers()
     const version = request.version === undefined ? this.version : request.version
     if (version !== null) headers.set('X-Experience-API-Version', version)
-    const authorization = request.authorization === undefined ? this.authorization : request.authorization
+    const authorization =
+      request.authorization === undefined ? this.authorization : request.authorization
     if (authorization !== null) headers.set('Authorization', authorization)
 
     let body: string | Uint8Array | undefined
     if (request.body !== undefined) {
-      if (typeof request.body === 'string' || request.body instanceof Uint8Array) body = request.body
+      if (typeof request.body === 'string' || request.body instanceof Uint8Array)
+        body = request.body
       else {
         body = JSON.stringify(request.body)
         headers.set('Content-Type', 'application/json')
@@ -91,6 +95,11 @@ export class LrsClient {
       signal: AbortSignal.timeout(this.timeoutMs),
     })
     const bytes = Buffer.from(await response.arrayBuffer())
-    return { status: response.status, headers: response.headers, text: bytes.toString('utf8'), bytes }
+    return {
+      status: response.status,
+      headers: response.headers,
+      text: bytes.toString('utf8'),
+      bytes,
+    }
   }
 }

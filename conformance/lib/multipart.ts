@@ -18,7 +18,10 @@ export function sha256(data: Buffer): string {
  * Builds a multipart/mixed request body as Comm 1.5.2 lays it out: the statements first as
  * application/json, then one part per attachment with its hash and a binary transfer encoding.
  */
-export function multipartBody(statements: unknown, parts: readonly AttachmentPart[]): { body: Buffer; contentType: string } {
+export function multipartBody(
+  statements: unknown,
+  parts: readonly AttachmentPart[],
+): { body: Buffer; contentType: string } {
   const boundary = `conformance-${randomUUID()}`
   const chunks: Buffer[] = []
   const push = (text: string): void => {
@@ -26,7 +29,9 @@ export function multipartBody(statements: unknown, parts: readonly AttachmentPar
   }
   push(`--${boundary}\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(statements)}\r\n`)
   for (const part of parts) {
-    push(`--${boundary}\r\nContent-Type: ${part.contentType}\r\nContent-Transfer-Encoding: binary\r\n`)
+    push(
+      `--${boundary}\r\nContent-Type: ${part.contentType}\r\nContent-Transfer-Encoding: binary\r\n`,
+    )
     if (part.omitHash !== true) push(`X-Experience-API-Hash: ${part.hash ?? sha256(part.data)}\r\n`)
     push('\r\n')
     chunks.push(part.data)
@@ -59,7 +64,8 @@ export function parseMultipart(body: Buffer, contentType: string): ParsedPart[] 
       const headers: Record<string, string> = {}
       for (const line of raw.subarray(0, headerEnd).toString('utf8').split('\r\n')) {
         const colon = line.indexOf(':')
-        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+        if (colon > 0)
+          headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
       }
       let content = raw.subarray(headerEnd + 4)
       if (content.subarray(-2).toString() === '\r\n') content = content.subarray(0, -2)

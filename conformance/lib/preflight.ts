@@ -7,12 +7,16 @@ import type { XapiVersion } from './types.js'
  * this, an unreachable LRS or a mistyped secret would be reported as hundreds of failed
  * requirements instead of one clear problem. Returns the problem, or undefined when all is well.
  */
-export async function preflight(target: LrsTarget, version: XapiVersion): Promise<string | undefined> {
+export async function preflight(
+  target: LrsTarget,
+  version: XapiVersion,
+): Promise<string | undefined> {
   const lrs = new LrsClient({ ...target, timeoutMs: target.timeoutMs ?? 15_000 }, version)
   try {
     await lrs.request({ path: 'about', authorization: null })
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : ''
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : ''
     return `cannot reach ${lrs.endpoint}: ${error instanceof Error ? error.message : String(error)}${cause}`
   }
   const response = await lrs.request({ path: 'statements', query: { agent: agent(), limit: 1 } })

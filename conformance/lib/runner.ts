@@ -17,7 +17,9 @@ export interface RunOptions extends LrsTarget {
 }
 
 /** The checks a run would execute, in suite order. */
-export function selectChecks(options: Pick<RunOptions, 'versions' | 'grep' | 'checks'>): Array<{ check: Check; version: XapiVersion }> {
+export function selectChecks(
+  options: Pick<RunOptions, 'versions' | 'grep' | 'checks'>,
+): Array<{ check: Check; version: XapiVersion }> {
   const grep = options.grep?.toLowerCase()
   const selected: Array<{ check: Check; version: XapiVersion }> = []
   for (const version of options.versions) {

@@ -29,7 +29,10 @@ export function postStatements(lrs: LrsClient, body: unknown): Promise<LrsRespon
 
 /** GETs one statement by id and returns it, failing unless the LRS answers 200. */
 export async function fetchStatement(lrs: LrsClient, id: string, query: Json = {}): Promise<Json> {
-  const response = await lrs.request({ path: 'statements', query: { statementId: id, ...query } as never })
+  const response = await lrs.request({
+    path: 'statements',
+    query: { statementId: id, ...query } as never,
+  })
   expectStatus(response, 200, `GET statements?statementId=${id}`)
   return jsonBody<Json>(response, 'GET statements?statementId')
 }
@@ -58,7 +61,11 @@ function stringify(parameters: Json): Record<string, string> {
 }
 
 /** Fails unless `ids` holds exactly `expected`, in any order. */
-export function expectSameIds(ids: readonly string[], expected: readonly string[], what: string): void {
+export function expectSameIds(
+  ids: readonly string[],
+  expected: readonly string[],
+  what: string,
+): void {
   const got = [...ids].sort()
   const want = [...expected].sort()
   if (got.length !== want.length || got.some((id, i) => id !== want[i])) {

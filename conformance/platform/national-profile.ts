@@ -27,7 +27,9 @@ export interface Reference {
 export function loadReference(identityHomePage: string | undefined): Reference {
   const ajv = new Ajv({ strict: true, allowUnionTypes: true, allErrors: false })
   const schema = (version: XapiVersion) =>
-    ajv.compile(JSON.parse(readFileSync(`${SCHEMAS_DIR}xapi-${version}/statement.json`, 'utf8')) as object)
+    ajv.compile(
+      JSON.parse(readFileSync(`${SCHEMAS_DIR}xapi-${version}/statement.json`, 'utf8')) as object,
+    )
   const inline = new Ajv({ strict: true, allowUnionTypes: true })
   const compileSchema = (value: unknown) => {
     const validate = inline.compile(value as object)

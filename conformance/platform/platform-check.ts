@@ -1,4 +1,8 @@
-import { declaredVersions, type CompiledProfile, type Finding } from '../../schemas/profile/profile-check.js'
+import {
+  declaredVersions,
+  type CompiledProfile,
+  type Finding,
+} from '../../schemas/profile/profile-check.js'
 import { SUITE_NAME, SUITE_VERSION } from '../lib/suite-version.js'
 import type { CheckResult, Report, XapiVersion } from '../lib/types.js'
 import { NATIONAL_PROFILE_ID, type Reference } from './national-profile.js'
@@ -30,7 +34,12 @@ function describeFinding(finding: Finding): string {
   return `${finding.field}: ${finding.message} [${finding.templateLabel} <${finding.templateId}>${presence}]`
 }
 
-function result(section: string, requirement: string, version: XapiVersion, problems: string[]): CheckResult {
+function result(
+  section: string,
+  requirement: string,
+  version: XapiVersion,
+  problems: string[],
+): CheckResult {
   return {
     name: `${section} ${requirement}`,
     section,
@@ -51,10 +60,17 @@ interface Matched {
 }
 
 /** Checks the statements and returns the run's report. */
-export function checkPlatform(statements: readonly Statement[], reference: Reference, options: PlatformRunOptions): Report {
+export function checkPlatform(
+  statements: readonly Statement[],
+  reference: Reference,
+  options: PlatformRunOptions,
+): Report {
   const startedAt = new Date().toISOString()
   const results: CheckResult[] = []
-  const attempts = new Map<string, { profile: CompiledProfile; registration: string; items: Matched[] }>()
+  const attempts = new Map<
+    string,
+    { profile: CompiledProfile; registration: string; items: Matched[] }
+  >()
 
   for (const [index, statement] of statements.entries()) {
     const version = xapiVersion(statement, options.defaultVersion)
@@ -62,8 +78,12 @@ export function checkPlatform(statements: readonly Statement[], reference: Refer
     const validate = reference.schemas[version]
     const schemaProblems = validate(statement)
       ? []
-      : (validate.errors ?? []).map((e) => `statement${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'invalid'}`)
-    results.push(result('xAPI Data', `${name} is a valid xAPI ${version} statement`, version, schemaProblems))
+      : (validate.errors ?? []).map(
+          (e) => `statement${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'invalid'}`,
+        )
+    results.push(
+      result('xAPI Data', `${name} is a valid xAPI ${version} statement`, version, schemaProblems),
+    )
 
     const declared = declaredVersions(statement, NATIONAL_PROFILE_ID)
     if (declared.length === 0) {
@@ -78,17 +98,35 @@ export function checkPlatform(statements: readonly Statement[], reference: Refer
       const profile = reference.profiles.get(iri)
       if (profile === undefined) {
         const supported = [...reference.profiles.keys()].join(', ')
-        results.push(result('Profile', `${name} declares a supported profile version`, version, [`${iri} is not one of ${supported}`]))
+        results.push(
+          result('Profile', `${name} declares a supported profile version`, version, [
+            `${iri} is not one of ${supported}`,
+          ]),
+        )
         continue
       }
       const checked = profile.check(statement, 'statement')
-      const labels = checked.templates.map((id) => profile.templates.find((t) => t.id === id)?.label ?? id)
+      const labels = checked.templates.map(
+        (id) => profile.templates.find((t) => t.id === id)?.label ?? id,
+      )
       const what = labels.length === 0 ? 'a statement template' : labels.join(' / ')
-      results.push(result('Profile template', `${name} follows ${what} (${iri})`, version, checked.findings.map(describeFinding)))
+      results.push(
+        result(
+          'Profile template',
+          `${name} follows ${what} (${iri})`,
+          version,
+          checked.findings.map(describeFinding),
+        ),
+      )
 
-      const registration = (statement.context as { registration?: unknown } | undefined)?.registration
+      const registration = (statement.context as { registration?: unknown } | undefined)
+        ?.registration
       const key = `${iri} ${typeof registration === 'string' ? registration.toLowerCase() : `solo ${index}`}`
-      const attempt = attempts.get(key) ?? { profile, registration: typeof registration === 'string' ? registration : '', items: [] }
+      const attempt = attempts.get(key) ?? {
+        profile,
+        registration: typeof registration === 'string' ? registration : '',
+        items: [],
+      }
       attempt.items.push({
         id: typeof statement.id === 'string' ? statement.id : `#${index + 1}`,
         templates: checked.templates,
@@ -105,9 +143,19 @@ export function checkPlatform(statements: readonly Statement[], reference: Refer
   for (const { profile, registration, items } of attempts.values()) {
     items.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || a.order - b.order)
     const verdict = profile.matchPatterns(items)
-    const who = registration === '' ? `statement ${items[0]?.id ?? ''} without a registration` : `registration ${registration}`
+    const who =
+      registration === ''
+        ? `statement ${items[0]?.id ?? ''} without a registration`
+        : `registration ${registration}`
     const version = items[0]?.version ?? options.defaultVersion
-    results.push(result('Profile pattern', `${who} follows a pattern of ${profile.versionId}`, version, verdict.ok ? [] : [verdict.message]))
+    results.push(
+      result(
+        'Profile pattern',
+        `${who} follows a pattern of ${profile.versionId}`,
+        version,
+        verdict.ok ? [] : [verdict.message],
+      ),
+    )
   }
 
   const failed = results.filter((r) => r.outcome === 'fail').length

@@ -45,9 +45,12 @@ export interface PlatformValues {
   out: string
 }
 
-async function statementsOf(values: PlatformValues): Promise<{ statements: Statement[]; subject: string }> {
+async function statementsOf(
+  values: PlatformValues,
+): Promise<{ statements: Statement[]; subject: string }> {
   if (values.file !== undefined) {
-    if (values.endpoint !== undefined) throw new PlatformUsageError('give either --file or --endpoint, not both')
+    if (values.endpoint !== undefined)
+      throw new PlatformUsageError('give either --file or --endpoint, not both')
     return { statements: await readStatementFile(values.file), subject: values.file }
   }
   const secret = values.secret ?? process.env.CONFORMANCE_SECRET
@@ -60,7 +63,8 @@ async function statementsOf(values: PlatformValues): Promise<{ statements: State
     throw new PlatformUsageError(`--endpoint must be an absolute URL, got "${values.endpoint}"`)
   }
   const max = Number(values.max ?? '50000')
-  if (!Number.isInteger(max) || max < 1) throw new PlatformUsageError('--max must be a positive whole number')
+  if (!Number.isInteger(max) || max < 1)
+    throw new PlatformUsageError('--max must be a positive whole number')
   const statements = await readStatementsFromHub({
     endpoint: values.endpoint,
     key: values.key,
@@ -75,14 +79,17 @@ async function statementsOf(values: PlatformValues): Promise<{ statements: State
 /** Runs the platform check; resolves to the exit code. */
 export async function runPlatform(values: PlatformValues): Promise<number> {
   const version = values['xapi-version'] ?? '2.0.0'
-  if (version !== '1.0.3' && version !== '2.0.0') throw new PlatformUsageError('--xapi-version must be 1.0.3 or 2.0.0')
+  if (version !== '1.0.3' && version !== '2.0.0')
+    throw new PlatformUsageError('--xapi-version must be 1.0.3 or 2.0.0')
 
   let source: { statements: Statement[]; subject: string }
   try {
     source = await statementsOf(values)
   } catch (error) {
     if (error instanceof PlatformUsageError) throw error
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\nNo check was run.\n`)
+    process.stderr.write(
+      `${error instanceof Error ? error.message : String(error)}\nNo check was run.\n`,
+    )
     return 2
   }
   if (source.statements.length === 0) {
@@ -90,9 +97,14 @@ export async function runPlatform(values: PlatformValues): Promise<number> {
     return 2
   }
 
-  process.stderr.write(`${SUITE_NAME} ${SUITE_VERSION}: ${source.statements.length} statements from ${source.subject}\n`)
+  process.stderr.write(
+    `${SUITE_NAME} ${SUITE_VERSION}: ${source.statements.length} statements from ${source.subject}\n`,
+  )
   const reference = loadReference(values['id-homepage'])
-  const report = checkPlatform(source.statements, reference, { subject: source.subject, defaultVersion: version as XapiVersion })
+  const report = checkPlatform(source.statements, reference, {
+    subject: source.subject,
+    defaultVersion: version as XapiVersion,
+  })
   process.stdout.write(consoleReport(report))
   const paths = await writeReports(report, values.out)
   process.stdout.write(`Reports: ${paths.html}, ${paths.json}, ${paths.junit}\n`)

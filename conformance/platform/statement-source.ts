@@ -29,11 +29,17 @@ export async function readStatementFile(path: string): Promise<Statement[]> {
         try {
           return JSON.parse(line) as unknown
         } catch {
-          throw new Error(`${path}: line ${index + 1} is not JSON (expected a JSON array, an object with "statements", or JSON Lines)`)
+          throw new Error(
+            `${path}: line ${index + 1} is not JSON (expected a JSON array, an object with "statements", or JSON Lines)`,
+          )
         }
       })
   }
-  const list = Array.isArray(parsed) ? parsed : isObject(parsed) && Array.isArray(parsed.statements) ? parsed.statements : [parsed]
+  const list = Array.isArray(parsed)
+    ? parsed
+    : isObject(parsed) && Array.isArray(parsed.statements)
+      ? parsed.statements
+      : [parsed]
   return list.map((item, index) => {
     if (!isObject(item)) throw new Error(`${path}: statement ${index + 1} is not a JSON object`)
     return item
@@ -58,25 +64,40 @@ export interface EndpointSource {
 function authorityNames(authority: unknown): string[] {
   if (!isObject(authority)) return []
   const members = Array.isArray(authority.member) ? authority.member : [authority]
-  return members.flatMap((agent) => (isObject(agent) && isObject(agent.account) && typeof agent.account.name === 'string' ? [agent.account.name] : []))
+  return members.flatMap((agent) =>
+    isObject(agent) && isObject(agent.account) && typeof agent.account.name === 'string'
+      ? [agent.account.name]
+      : [],
+  )
 }
 
 /** Reads statements through GET statements, following `more` links, newest first. */
 export async function readStatementsFromHub(source: EndpointSource): Promise<Statement[]> {
   const base = source.endpoint.endsWith('/') ? source.endpoint : `${source.endpoint}/`
-  const headers = { authorization: basicAuth(source.key, source.secret), 'x-experience-api-version': '2.0.0' }
+  const headers = {
+    authorization: basicAuth(source.key, source.secret),
+    'x-experience-api-version': '2.0.0',
+  }
   const statements: Statement[] = []
   let next: string | undefined = new URL('statements?limit=500', base).toString()
   while (next !== undefined && statements.length < source.max) {
     const response = await fetch(next, { headers })
-    if (!response.ok) throw new Error(`GET ${next} answered ${response.status}: ${(await response.text()).slice(0, 300)}`)
+    if (!response.ok)
+      throw new Error(
+        `GET ${next} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+      )
     const page = (await response.json()) as { statements?: unknown[]; more?: string }
     for (const item of page.statements ?? []) {
       if (!isObject(item)) continue
-      if (source.platform !== undefined && !authorityNames(item.authority).includes(source.platform)) continue
+      if (
+        source.platform !== undefined &&
+        !authorityNames(item.authority).includes(source.platform)
+      )
+        continue
       statements.push(item)
     }
-    next = page.more === undefined || page.more === '' ? undefined : new URL(page.more, base).toString()
+    next =
+      page.more === undefined || page.more === '' ? undefined : new URL(page.more, base).toString()
   }
   return statements.slice(0, source.max)
 }

@@ -13,6 +13,8 @@ export function consoleReport(report: Report): string {
   }
   if (failed.length > 0) lines.push('')
   const verdict = report.totals.failed === 0 ? 'PASS' : 'FAIL'
-  lines.push(`${verdict}: ${report.totals.passed} passed, ${report.totals.failed} failed, ${report.totals.total} checks`)
+  lines.push(
+    `${verdict}: ${report.totals.passed} passed, ${report.totals.failed} failed, ${report.totals.total} checks`,
+  )
   return `${lines.join('\n')}\n`
 }

@@ -13,7 +13,9 @@ export function htmlReport(report: Report): string {
     const key = result.section
     sections.set(key, [...(sections.get(key) ?? []), result])
   }
-  const ordered = [...sections.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+  const ordered = [...sections.entries()].sort(([a], [b]) =>
+    a.localeCompare(b, 'en', { numeric: true }),
+  )
 
   const groups = ordered.map(([section, results]) => {
     const failed = results.filter((r) => r.outcome === 'fail').length

@@ -6,7 +6,10 @@ import { jsonReport } from './json.js'
 import { junitReport } from './junit.js'
 
 /** Writes the JSON, JUnit XML and HTML reports into `directory` and returns their paths. */
-export async function writeReports(report: Report, directory: string): Promise<{ json: string; junit: string; html: string }> {
+export async function writeReports(
+  report: Report,
+  directory: string,
+): Promise<{ json: string; junit: string; html: string }> {
   await mkdir(directory, { recursive: true })
   const paths = {
     json: join(directory, 'conformance-report.json'),

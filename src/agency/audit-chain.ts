@@ -41,7 +41,11 @@ function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical)
   if (typeof value === 'object' && value !== null) {
     const object = value as Record<string, unknown>
-    return Object.fromEntries(Object.keys(object).sort().map((key) => [key, canonical(object[key])]))
+    return Object.fromEntries(
+      Object.keys(object)
+        .sort()
+        .map((key) => [key, canonical(object[key])]),
+    )
   }
   return value
 }
@@ -66,7 +70,10 @@ export interface ChainBreak {
  * break it shows, if any: a wrong own hash (altered), a gap in seq (an entry removed before it),
  * or a `prev_hash` that is not its predecessor's hash (the predecessor altered and re-hashed).
  */
-export function checkLink(entry: AuditEntry, previous: AuditEntry | undefined): ChainBreak | undefined {
+export function checkLink(
+  entry: AuditEntry,
+  previous: AuditEntry | undefined,
+): ChainBreak | undefined {
   const expectedSeq = previous === undefined ? 1n : BigInt(previous.seq) + 1n
   const expectedPrev = previous === undefined ? GENESIS_HASH : previous.hash
   if (entryHash(entry) !== entry.hash) return { seq: entry.seq, reason: 'altered' }

@@ -12,7 +12,13 @@ import { badRequest } from '../errors.js'
  * The price is that coarse totals undercount; cells say so (`complete: false`).
  */
 
-export const METRICS = ['statements', 'completions', 'activeLearners', 'learners', 'attainments'] as const
+export const METRICS = [
+  'statements',
+  'completions',
+  'activeLearners',
+  'learners',
+  'attainments',
+] as const
 export type Metric = (typeof METRICS)[number]
 
 export const DIMENSIONS = ['province', 'platform', 'competence', 'level'] as const
@@ -67,7 +73,8 @@ function text(query: Record<string, unknown>, name: string): string | undefined 
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
-  if (!(allowed as readonly string[]).includes(value)) badRequest(field, `must be one of ${allowed.join(', ')}`)
+  if (!(allowed as readonly string[]).includes(value))
+    badRequest(field, `must be one of ${allowed.join(', ')}`)
   return value as T
 }
 
@@ -77,7 +84,10 @@ function month(value: string, field: string): string {
 }
 
 /** Parses the query string of GET /agency/statistics. */
-export function parseStatisticsQuery(query: Record<string, unknown>, now = new Date()): StatisticsQuery {
+export function parseStatisticsQuery(
+  query: Record<string, unknown>,
+  now = new Date(),
+): StatisticsQuery {
   const metric = oneOf(text(query, 'metric') ?? '', METRICS, 'metric')
   const allowed = METRIC_DIMENSIONS[metric]
   const byText = text(query, 'by') ?? ''
@@ -94,7 +104,8 @@ export function parseStatisticsQuery(query: Record<string, unknown>, now = new D
   if (from > to) badRequest('to', 'must not be before from')
   const provinceText = text(query, 'province')
   const provinces = provinceText === undefined ? undefined : provinceText.split(',')
-  for (const code of provinces ?? []) if (!PROVINCE.test(code)) badRequest('province', 'must be province codes separated by commas')
+  for (const code of provinces ?? [])
+    if (!PROVINCE.test(code)) badRequest('province', 'must be province codes separated by commas')
   const format = oneOf(text(query, 'format') ?? 'json', ['json', 'csv'] as const, 'format')
   return {
     metric,

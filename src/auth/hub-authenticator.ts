@@ -95,9 +95,14 @@ export function createHubAuthenticator(parts: AuthenticatorParts): HubAuthentica
   const verified = new Map<string, Remembered>()
   const refused = new Map<string, number>()
   const platforms = new Map<string, PlatformAccess>()
-  const liveChecks = new Map<string, { live: Awaited<ReturnType<typeof liveAuthVersion>>; until: number }>()
+  const liveChecks = new Map<
+    string,
+    { live: Awaited<ReturnType<typeof liveAuthVersion>>; until: number }
+  >()
 
-  async function liveCheck(credentialId: string): Promise<Awaited<ReturnType<typeof liveAuthVersion>>> {
+  async function liveCheck(
+    credentialId: string,
+  ): Promise<Awaited<ReturnType<typeof liveAuthVersion>>> {
     const now = Date.now()
     const known = liveChecks.get(credentialId)
     if (known !== undefined && known.until > now) return known.live

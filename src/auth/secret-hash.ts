@@ -18,7 +18,14 @@ function derive(secret: string, salt: Buffer): Promise<Buffer> {
 export async function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(16)
   const key = await derive(secret, salt)
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$')
+  return [
+    'scrypt',
+    PARAMS.N,
+    PARAMS.r,
+    PARAMS.p,
+    salt.toString('base64url'),
+    key.toString('base64url'),
+  ].join('$')
 }
 
 /** Checks a secret against a stored hash in constant time. */
@@ -27,8 +34,13 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false
   const expected = Buffer.from(hash, 'base64url')
   const actual = await new Promise<Buffer>((resolve, reject) => {
-    scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) },
-      (err, key) => (err ? reject(err) : resolve(key)))
+    scrypt(
+      secret,
+      Buffer.from(salt, 'base64url'),
+      expected.length,
+      { N: Number(n), r: Number(r), p: Number(p) },
+      (err, key) => (err ? reject(err) : resolve(key)),
+    )
   })
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }

@@ -24,7 +24,9 @@ export function installAdminAudit(app: FastifyInstance, audit: AuditTrail): void
     const target = [params.id, params.credentialId].filter((part) => part !== undefined).join('/')
     const body = request.body
     const fields =
-      typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body).sort() : []
+      typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? Object.keys(body).sort()
+        : []
     await audit.record({
       actor: principal.clientId,
       action: `${request.method} ${request.routeOptions.url ?? '(no route)'}`,

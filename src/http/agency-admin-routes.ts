@@ -56,11 +56,15 @@ function learnerKeyOf(text: string): string {
     if (key === undefined) badRequest('learner', 'the Agent must have an IFI')
     return key
   }
-  if (!LEARNER_KEY.test(text)) badRequest('learner', 'must be an xAPI Agent as JSON or a learner key')
+  if (!LEARNER_KEY.test(text))
+    badRequest('learner', 'must be an xAPI Agent as JSON or a learner key')
   return text
 }
 
-export async function agencyAdminRoutes(app: FastifyInstance, options: AgencyAdminRoutesOptions): Promise<void> {
+export async function agencyAdminRoutes(
+  app: FastifyInstance,
+  options: AgencyAdminRoutesOptions,
+): Promise<void> {
   const { db, auth, audit, projector } = options
   app.decorateRequest('principal', null as unknown as Principal)
   app.addHook('onRequest', async (request) => {
@@ -81,7 +85,10 @@ export async function agencyAdminRoutes(app: FastifyInstance, options: AgencyAdm
       badRequest('provinces', 'an agency that is not national needs at least one province')
     }
     if ((await selectPlatform(db, id)) === undefined) {
-      throw new HubError('not_found', 'no platform with this id', { field: 'id', rule: 'register the platform first' })
+      throw new HubError('not_found', 'no platform with this id', {
+        field: 'id',
+        rule: 'register the platform first',
+      })
     }
     const jurisdiction: Jurisdiction = body.national
       ? { national: true }

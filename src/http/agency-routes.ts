@@ -31,14 +31,16 @@ const PURPOSE_MAX = 500
 
 /** The outcome an audit entry records for an error: refusals by status, others as failures. */
 function outcomeOf(error: unknown): string {
-  if (isHubError(error)) return error.status < 500 ? `refused:${error.status}` : `failed:${error.status}`
+  if (isHubError(error))
+    return error.status < 500 ? `refused:${error.status}` : `failed:${error.status}`
   return 'failed:500'
 }
 
 /** Parses the `agent` parameter (an xAPI Agent as JSON) into the learner's IFI key. */
 function learnerOf(query: Record<string, unknown>): string {
   const text = query.agent
-  if (typeof text !== 'string') badRequest('agent', 'is required: the learner as an xAPI Agent (JSON)')
+  if (typeof text !== 'string')
+    badRequest('agent', 'is required: the learner as an xAPI Agent (JSON)')
   let agent: unknown
   try {
     agent = JSON.parse(text)
@@ -46,14 +48,22 @@ function learnerOf(query: Record<string, unknown>): string {
     badRequest('agent', 'must be JSON')
   }
   const key = agentKey(agent)
-  if (key === undefined) badRequest('agent', 'must identify the learner by mbox, mbox_sha1sum, openid or account')
+  if (key === undefined)
+    badRequest('agent', 'must identify the learner by mbox, mbox_sha1sum, openid or account')
   return key
 }
 
 function purposeOf(query: Record<string, unknown>): string {
   const purpose = query.purpose
-  if (typeof purpose !== 'string' || purpose.trim().length < PURPOSE_MIN || purpose.length > PURPOSE_MAX) {
-    badRequest('purpose', `is required: the declared purpose of the look-up, ${PURPOSE_MIN}-${PURPOSE_MAX} characters`)
+  if (
+    typeof purpose !== 'string' ||
+    purpose.trim().length < PURPOSE_MIN ||
+    purpose.length > PURPOSE_MAX
+  ) {
+    badRequest(
+      'purpose',
+      `is required: the declared purpose of the look-up, ${PURPOSE_MIN}-${PURPOSE_MAX} characters`,
+    )
   }
   return purpose.trim()
 }
@@ -61,7 +71,10 @@ function purposeOf(query: Record<string, unknown>): string {
 /** What an audit entry of an agency read is about, filled in as the request is understood. */
 type AuditAbout = Pick<AuditFields, 'action' | 'target' | 'subject' | 'purpose'>
 
-export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOptions): Promise<void> {
+export async function agencyRoutes(
+  app: FastifyInstance,
+  options: AgencyRoutesOptions,
+): Promise<void> {
   const { db, config, authenticator, audit, records } = options
 
   /** The agency the request comes from, or a 403 for a platform that is not one. */
@@ -90,7 +103,12 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
     try {
       principal = await authenticator.authenticate(request.headers.authorization)
       const result = await work(principal, fields)
-      await audit.record({ ...fields, actor: principal.clientId, outcome: 'ok', detail: { requestId: request.id } })
+      await audit.record({
+        ...fields,
+        actor: principal.clientId,
+        outcome: 'ok',
+        detail: { requestId: request.id },
+      })
       return result
     } catch (error) {
       // An unauthenticated request has no actor to hold to account; it is not a look-up.
@@ -99,7 +117,10 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
           ...fields,
           actor: principal.clientId,
           outcome: outcomeOf(error),
-          detail: { requestId: request.id, ...(isHubError(error) && error.rule !== undefined ? { rule: error.rule } : {}) },
+          detail: {
+            requestId: request.id,
+            ...(isHubError(error) && error.rule !== undefined ? { rule: error.rule } : {}),
+          },
         })
       }
       throw error
@@ -117,14 +138,22 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
       const place = await selectLearnerPlace(db, learner)
       // A learner the hub has not placed is outside every provincial jurisdiction: answering 404
       // there would tell a provincial agency who has records elsewhere.
-      if (!agency.jurisdiction.national && (place === undefined || !covers(agency.jurisdiction, place.province))) {
-        throw new HubError('forbidden', 'this learner is outside the agency\'s jurisdiction', {
+      if (
+        !agency.jurisdiction.national &&
+        (place === undefined || !covers(agency.jurisdiction, place.province))
+      ) {
+        throw new HubError('forbidden', "this learner is outside the agency's jurisdiction", {
           field: 'agent',
-          rule: 'the learner\'s province must be in the agency\'s jurisdiction',
+          rule: "the learner's province must be in the agency's jurisdiction",
         })
       }
-      if (place === undefined) throw new HubError('not_found', 'the hub holds no statements about this learner')
-      return { learner: place, record: await records.record(learner), credential: await records.clr(learner) }
+      if (place === undefined)
+        throw new HubError('not_found', 'the hub holds no statements about this learner')
+      return {
+        learner: place,
+        record: await records.record(learner),
+        credential: await records.clr(learner),
+      }
     }),
   )
 
@@ -138,17 +167,25 @@ export async function agencyRoutes(app: FastifyInstance, options: AgencyRoutesOp
       if (!jurisdiction.national) {
         const outside = (provinces ?? []).filter((code) => !jurisdiction.provinces.includes(code))
         if (outside.length > 0) {
-          throw new HubError('forbidden', `province ${outside.join(', ')} is outside the agency's jurisdiction`, {
-            field: 'province',
-            rule: 'provinces must be in the agency\'s jurisdiction',
-          })
+          throw new HubError(
+            'forbidden',
+            `province ${outside.join(', ')} is outside the agency's jurisdiction`,
+            {
+              field: 'province',
+              rule: "provinces must be in the agency's jurisdiction",
+            },
+          )
         }
         provinces ??= jurisdiction.provinces
       }
-      return { query, cells: await selectStatistics(db, query, provinces, config.statisticsThreshold) }
+      return {
+        query,
+        cells: await selectStatistics(db, query, provinces, config.statisticsThreshold),
+      }
     })
     reply.header('Cache-Control', 'no-store')
-    if (query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(statisticsCsv(query, cells))
+    if (query.format === 'csv')
+      return reply.type('text/csv; charset=utf-8').send(statisticsCsv(query, cells))
     return {
       metric: query.metric,
       period: query.period,

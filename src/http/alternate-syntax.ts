@@ -22,7 +22,9 @@ const HEADER_FIELDS = new Set([
 const FORM_TYPE = 'application/x-www-form-urlencoded'
 
 export function installAlternateSyntax(app: FastifyInstance, root: () => FastifyInstance): void {
-  app.addContentTypeParser(FORM_TYPE, { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser(FORM_TYPE, { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  )
 
   app.addHook('preHandler', async (request, reply) => {
     if (!isAlternateSyntax(request)) return
@@ -30,17 +32,30 @@ export function installAlternateSyntax(app: FastifyInstance, root: () => Fastify
   })
 }
 
-async function rewrite(request: FastifyRequest, reply: FastifyReply, root: FastifyInstance): Promise<FastifyReply> {
+async function rewrite(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  root: FastifyInstance,
+): Promise<FastifyReply> {
   const query = request.query as Record<string, unknown>
   const method = String(query.method).toUpperCase()
   if (!METHODS.has(method)) badRequest('query.method', `must be one of ${[...METHODS].join(', ')}`)
   if (Object.keys(query).length > 1) {
-    badRequest('query', 'with the Alternate Request Syntax, method must be the only query parameter')
+    badRequest(
+      'query',
+      'with the Alternate Request Syntax, method must be the only query parameter',
+    )
   }
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
-  if (type !== FORM_TYPE) badRequest('header.Content-Type', `the Alternate Request Syntax requires ${FORM_TYPE}`)
+  if (type !== FORM_TYPE)
+    badRequest('header.Content-Type', `the Alternate Request Syntax requires ${FORM_TYPE}`)
 
-  const raw = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : ''
+  const raw =
+    typeof request.body === 'string'
+      ? request.body
+      : Buffer.isBuffer(request.body)
+        ? request.body.toString('utf8')
+        : ''
   const form = new URLSearchParams(raw)
   const headers: Record<string, string> = {}
   const params = new URLSearchParams()
@@ -62,7 +77,8 @@ async function rewrite(request: FastifyRequest, reply: FastifyReply, root: Fasti
     headers['x-experience-api-version'] = version
   }
   delete headers['content-length']
-  if (content !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
+  if (content !== undefined && headers['content-type'] === undefined)
+    headers['content-type'] = 'application/json'
 
   const path = request.url.split('?')[0] ?? ''
   const search = params.toString()
@@ -73,7 +89,11 @@ async function rewrite(request: FastifyRequest, reply: FastifyReply, root: Fasti
     ...(content === undefined ? {} : { payload: content }),
   })
   for (const [name, value] of Object.entries(response.headers)) {
-    if (value === undefined || ['content-length', 'transfer-encoding', 'connection', 'date'].includes(name)) continue
+    if (
+      value === undefined ||
+      ['content-length', 'transfer-encoding', 'connection', 'date'].includes(name)
+    )
+      continue
     reply.header(name, value)
   }
   return reply.code(response.statusCode).send(response.rawPayload)

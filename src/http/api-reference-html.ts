@@ -74,7 +74,8 @@ class Renderer {
     }
     for (const combiner of ['oneOf', 'anyOf']) {
       const options = schema[combiner]
-      if (Array.isArray(options)) return options.map((option) => this.schemaSummary(option)).join(' | ')
+      if (Array.isArray(options))
+        return options.map((option) => this.schemaSummary(option)).join(' | ')
     }
     if (schema.const !== undefined) return `<code>${escape(JSON.stringify(schema.const))}</code>`
     if (Array.isArray(schema.enum)) {
@@ -83,7 +84,10 @@ class Renderer {
     const type = text(schema.type) ?? (schema.properties === undefined ? 'any' : 'object')
     if (type === 'array') return `array of ${this.schemaSummary(schema.items)}`
     const format = text(schema.format)
-    const fallback = schema.default === undefined ? '' : `, default <code>${escape(JSON.stringify(schema.default))}</code>`
+    const fallback =
+      schema.default === undefined
+        ? ''
+        : `, default <code>${escape(JSON.stringify(schema.default))}</code>`
     return `${escape(type)}${format === undefined ? '' : ` (${escape(format)})`}${fallback}`
   }
 
@@ -119,13 +123,20 @@ class Renderer {
       const schema = parameter.schema ?? media.schema
       const json = parameter.content === undefined ? '' : ' (JSON)'
       const example = parameter.example ?? media.example
-      const shown = example === undefined ? '' : `<p>Example: <code>${escape(JSON.stringify(example))}</code></p>`
-      return `<tr><td><code>${escape(text(parameter.name) ?? '')}</code></td><td>${escape(text(parameter.in) ?? '')}</td>` +
+      const shown =
+        example === undefined
+          ? ''
+          : `<p>Example: <code>${escape(JSON.stringify(example))}</code></p>`
+      return (
+        `<tr><td><code>${escape(text(parameter.name) ?? '')}</code></td><td>${escape(text(parameter.in) ?? '')}</td>` +
         `<td>${parameter.required === true ? 'yes' : 'no'}</td><td>${this.schemaSummary(schema)}${json}</td>` +
         `<td>${prose(parameter.description)}${shown}</td></tr>`
+      )
     })
-    return `<h4>Parameters</h4>\n<table><thead><tr><th>Name</th><th>In</th><th>Required</th><th>Type</th>` +
+    return (
+      `<h4>Parameters</h4>\n<table><thead><tr><th>Name</th><th>In</th><th>Required</th><th>Type</th>` +
       `<th>Description</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`
+    )
   }
 
   requestBody(raw: unknown): string {
@@ -138,16 +149,24 @@ class Renderer {
     const items = Object.entries(node(raw)).map(([status, value]) => {
       const response = this.resolve(value)
       const headers = Object.keys(node(response.headers))
-      const headerLine = headers.length === 0 ? '' : `<div class="headers">Headers: ${headers.map((h) => `<code>${escape(h)}</code>`).join(', ')}</div>`
-      return `<div class="response"><span class="status s${escape(status.charAt(0))}">${escape(status)}</span>` +
+      const headerLine =
+        headers.length === 0
+          ? ''
+          : `<div class="headers">Headers: ${headers.map((h) => `<code>${escape(h)}</code>`).join(', ')}</div>`
+      return (
+        `<div class="response"><span class="status s${escape(status.charAt(0))}">${escape(status)}</span>` +
         `${prose(response.description)}${headerLine}\n${this.content(response.content)}</div>`
+      )
     })
     return `<h4>Responses</h4>\n${items.join('\n')}`
   }
 
   operation(path: string, method: string, op: Node, shared: unknown[]): string {
     const id = text(op.operationId) ?? `${method}${path}`
-    const security = Array.isArray(op.security) && op.security.length === 0 ? '<span class="public">public</span>' : ''
+    const security =
+      Array.isArray(op.security) && op.security.length === 0
+        ? '<span class="public">public</span>'
+        : ''
     const parameters = [...shared, ...(Array.isArray(op.parameters) ? op.parameters : [])]
     return `<section class="operation" id="${anchor('op', id)}">
 <h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code> ${security}</h3>
@@ -169,7 +188,9 @@ ${this.responses(op.responses)}
         const op = item[method]
         if (!isNode(op)) continue
         const id = text(op.operationId) ?? `${method}${path}`
-        index.push(`<li><a href="#${anchor('op', id)}"><span class="method ${method}">${method.toUpperCase()}</span> ${escape(path)}</a></li>`)
+        index.push(
+          `<li><a href="#${anchor('op', id)}"><span class="method ${method}">${method.toUpperCase()}</span> ${escape(path)}</a></li>`,
+        )
         body.push(this.operation(path, method, op, shared))
       }
     }
@@ -179,8 +200,11 @@ ${this.responses(op.responses)}
   schemas(): string {
     const entries = Object.entries(node(node(this.document.components).schemas))
     return entries
-      .map(([name, schema]) => `<section class="schema" id="${anchor('schema', name)}"><h3>${escape(name)}</h3>` +
-        `${prose(node(schema).description)}<pre>${escape(JSON.stringify(schema, null, 2))}</pre></section>`)
+      .map(
+        ([name, schema]) =>
+          `<section class="schema" id="${anchor('schema', name)}"><h3>${escape(name)}</h3>` +
+          `${prose(node(schema).description)}<pre>${escape(JSON.stringify(schema, null, 2))}</pre></section>`,
+      )
       .join('\n')
   }
 

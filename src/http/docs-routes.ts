@@ -14,7 +14,8 @@ export interface DocsOptions {
 }
 
 /** The page may load nothing from elsewhere and run no script: the inline styles are all it uses. */
-const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+const DOCS_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 /**
  * Every `.json` file below `dir`, keyed by its path relative to `dir` with `/` separators.
@@ -27,7 +28,8 @@ export function listSchemaFiles(dir: string): Map<string, Buffer> {
     for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
       const path = relative === '' ? entry.name : `${relative}/${entry.name}`
       if (entry.isDirectory()) walk(path)
-      else if (entry.isFile() && entry.name.endsWith('.json')) files.set(path, readFileSync(join(dir, path)))
+      else if (entry.isFile() && entry.name.endsWith('.json'))
+        files.set(path, readFileSync(join(dir, path)))
     }
   }
   walk('')
@@ -62,7 +64,8 @@ export async function docsRoutes(app: FastifyInstance, opts: DocsOptions = {}): 
   app.get('/schemas/*', async (request, reply) => {
     const path = (request.params as { '*': string })['*']
     const file = schemas.get(path)
-    if (file === undefined) throw new HubError('not_found', `no published schema at /schemas/${path}`)
+    if (file === undefined)
+      throw new HubError('not_found', `no published schema at /schemas/${path}`)
     return reply.type('application/schema+json').send(file)
   })
 }

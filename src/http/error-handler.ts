@@ -21,41 +21,64 @@ export function errorBody(error: HubError): Record<string, unknown> {
 function fromFastify(error: FastifyError): HubError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HubError('payload_too_large', error.message, { field: 'body', rule: 'request body size limit' })
+      return new HubError('payload_too_large', error.message, {
+        field: 'body',
+        rule: 'request body size limit',
+      })
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HubError('unsupported_media_type', error.message, { field: 'header.Content-Type' })
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new HubError('bad_request', `body: ${error.message}`, { field: 'body', rule: 'must be valid JSON' })
+      return new HubError('bad_request', `body: ${error.message}`, {
+        field: 'body',
+        rule: 'must be valid JSON',
+      })
     case 'FST_ERR_VALIDATION':
       return new HubError('bad_request', error.message, { rule: 'request schema' })
   }
   if (error instanceof SyntaxError) {
-    return new HubError('bad_request', `body: ${error.message}`, { field: 'body', rule: 'must be valid JSON' })
+    return new HubError('bad_request', `body: ${error.message}`, {
+      field: 'body',
+      rule: 'must be valid JSON',
+    })
   }
   const status = error.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
-    const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request'
+    const code =
+      status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : 'bad_request'
     return new HubError(code, error.message)
   }
   return undefined
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HubError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = isHubError(error) ? error : fromFastify(error as FastifyError)
-    if (known === undefined || known.status >= 500) {
-      request.log.error({ err: error }, 'request failed')
-      const internal = known ?? new HubError('internal', 'internal error; the request id is in the logs')
-      return reply.code(internal.status).send(errorBody(internal))
-    }
-    request.log.info({ code: known.code, field: known.field, status: known.status }, known.message)
-    if (known.headers !== undefined) reply.headers(known.headers)
-    return reply.code(known.status).send(errorBody(known))
-  })
+  app.setErrorHandler(
+    (error: FastifyError | HubError, request: FastifyRequest, reply: FastifyReply) => {
+      const known = isHubError(error) ? error : fromFastify(error as FastifyError)
+      if (known === undefined || known.status >= 500) {
+        request.log.error({ err: error }, 'request failed')
+        const internal =
+          known ?? new HubError('internal', 'internal error; the request id is in the logs')
+        return reply.code(internal.status).send(errorBody(internal))
+      }
+      request.log.info(
+        { code: known.code, field: known.field, status: known.status },
+        known.message,
+      )
+      if (known.headers !== undefined) reply.headers(known.headers)
+      return reply.code(known.status).send(errorBody(known))
+    },
+  )
 
   app.setNotFoundHandler((request, reply) => {
-    const error = new HubError('not_found', `no resource at ${request.method} ${request.url.split('?')[0]}`)
+    const error = new HubError(
+      'not_found',
+      `no resource at ${request.method} ${request.url.split('?')[0]}`,
+    )
     return reply.code(404).send(errorBody(error))
   })
 }

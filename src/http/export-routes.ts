@@ -32,7 +32,15 @@ export interface ExportRoutesOptions {
 }
 
 /** Parameters of GET /xapi/statements that shape pages, not results: meaningless here. */
-const PAGE_PARAMS = ['limit', 'format', 'attachments', 'ascending', 'more', 'statementId', 'voidedStatementId']
+const PAGE_PARAMS = [
+  'limit',
+  'format',
+  'attachments',
+  'ascending',
+  'more',
+  'statementId',
+  'voidedStatementId',
+]
 
 function stringParams(query: Record<string, unknown>): Record<string, string> {
   const params: Record<string, string> = {}
@@ -45,7 +53,11 @@ function stringParams(query: Record<string, unknown>): Record<string, string> {
 }
 
 /** The seqs of a batch whose learner is placed in one of the provinces. */
-async function inJurisdiction(db: Db, seqs: readonly string[], provinces: readonly string[]): Promise<Set<string>> {
+async function inJurisdiction(
+  db: Db,
+  seqs: readonly string[],
+  provinces: readonly string[],
+): Promise<Set<string>> {
   const { rows } = await db.query<{ seq: string }>(
     `SELECT s.seq FROM statements s JOIN learners l ON l.learner_key = s.actor_key
      WHERE s.seq = ANY($1::bigint[]) AND l.province = ANY($2::text[])`,
@@ -59,7 +71,12 @@ interface Scope {
   jurisdiction: Jurisdiction | undefined
 }
 
-async function* exportLines(db: Db, filters: StatementFilters, batch: number, scope: Scope): AsyncGenerator<string> {
+async function* exportLines(
+  db: Db,
+  filters: StatementFilters,
+  batch: number,
+  scope: Scope,
+): AsyncGenerator<string> {
   let after: string | undefined
   let bound: string | undefined
   for (;;) {
@@ -75,7 +92,11 @@ async function* exportLines(db: Db, filters: StatementFilters, batch: number, sc
     let rows = page.rows
     const { jurisdiction } = scope
     if (jurisdiction !== undefined && !jurisdiction.national && rows.length > 0) {
-      const keep = await inJurisdiction(db, rows.map((row) => row.seq), jurisdiction.provinces)
+      const keep = await inJurisdiction(
+        db,
+        rows.map((row) => row.seq),
+        jurisdiction.provinces,
+      )
       rows = rows.filter((row) => keep.has(row.seq))
     }
     if (rows.length > 0) yield `${rows.map((row) => row.body).join('\n')}\n`
@@ -84,7 +105,10 @@ async function* exportLines(db: Db, filters: StatementFilters, batch: number, sc
   }
 }
 
-export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOptions): Promise<void> {
+export async function exportRoutes(
+  app: FastifyInstance,
+  options: ExportRoutesOptions,
+): Promise<void> {
   const { db, config, authenticator, audit } = options
 
   app.get('/statements', async (request, reply) => {
@@ -104,17 +128,27 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
       await audit.record({ ...entry, outcome: 'refused:403' })
       throw error
     }
-    const query = parseStatementQuery(stringParams(request.query as Record<string, unknown>), config.statementPageLimit)
+    const query = parseStatementQuery(
+      stringParams(request.query as Record<string, unknown>),
+      config.statementPageLimit,
+    )
     const agency = await selectAgency(db, principal.clientId)
     const scope: Scope =
       agency === undefined
         ? { clientId: principal.clientId, jurisdiction: undefined }
         : { clientId: undefined, jurisdiction: agency.jurisdiction }
-    await audit.record({ ...entry, detail: { ...entry.detail, scope: agency === undefined ? 'platform' : 'agency' } })
+    await audit.record({
+      ...entry,
+      detail: { ...entry.detail, scope: agency === undefined ? 'platform' : 'agency' },
+    })
 
     return reply
       .type('application/x-ndjson; charset=utf-8')
       .header('Cache-Control', 'no-store')
-      .send(Readable.from(exportLines(db, query.filters, config.statementPageLimit, scope), { objectMode: false }))
+      .send(
+        Readable.from(exportLines(db, query.filters, config.statementPageLimit, scope), {
+          objectMode: false,
+        }),
+      )
   })
 }

@@ -20,6 +20,11 @@ export async function ownFindingsRoute(
   })
 
   app.get('/platform/profile-findings', async (request) =>
-    findingsPage(db, request.principal.clientId, request.query as Record<string, unknown>, '/platform/profile-findings'),
+    findingsPage(
+      db,
+      request.principal.clientId,
+      request.query as Record<string, unknown>,
+      '/platform/profile-findings',
+    ),
   )
 }

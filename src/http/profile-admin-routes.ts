@@ -50,7 +50,8 @@ export async function findingsPage(
   path: string,
 ): Promise<{ findings: StoredFinding[]; more: string }> {
   for (const name of Object.keys(query)) {
-    if (name !== 'limit' && name !== 'after') badRequest(`query.${name}`, 'takes only limit and after')
+    if (name !== 'limit' && name !== 'after')
+      badRequest(`query.${name}`, 'takes only limit and after')
   }
   const limit = pageLimit(query.limit)
   const after = query.after
@@ -59,7 +60,10 @@ export async function findingsPage(
   }
   const findings = await selectFindings(db, platformId, after, limit)
   const last = findings[findings.length - 1]
-  const more = findings.length === limit && last !== undefined ? `${path}?limit=${limit}&after=${last.seq}` : ''
+  const more =
+    findings.length === limit && last !== undefined
+      ? `${path}?limit=${limit}&after=${last.seq}`
+      : ''
   return { findings, more }
 }
 
@@ -93,7 +97,10 @@ export async function profileAdminRoutes(
     const { profileMode } = request.body as { profileMode: ProfileMode }
     if (!(await updateProfileMode(db, id, profileMode))) notRegistered(id)
     profileModes.remember(id, profileMode)
-    request.log.info({ platform: id, by: request.principal.clientId, profileMode }, 'profile mode changed')
+    request.log.info(
+      { platform: id, by: request.principal.clientId, profileMode },
+      'profile mode changed',
+    )
     return { platform: id, profileMode }
   })
 
@@ -101,6 +108,11 @@ export async function profileAdminRoutes(
     const { id } = request.params as { id: string }
     const query = request.query as Record<string, unknown>
     if ((await selectProfileMode(db, id)) === undefined) notRegistered(id)
-    return findingsPage(db, id, query, `/admin/platforms/${encodeURIComponent(id)}/profile-findings`)
+    return findingsPage(
+      db,
+      id,
+      query,
+      `/admin/platforms/${encodeURIComponent(id)}/profile-findings`,
+    )
   })
 }

@@ -20,10 +20,15 @@ export async function profileRoutes(
 
   app.get('/profiles/digital-skills/:version', async (request, reply) => {
     const requested = (request.params as { version: string }).version
-    const published = /^v\d+\.\d+\.\d+$/.test(requested) ? profile.version(requested.slice(1)) : undefined
+    const published = /^v\d+\.\d+\.\d+$/.test(requested)
+      ? profile.version(requested.slice(1))
+      : undefined
     if (published === undefined) {
       const supported = profile.versions.map((v) => `v${v.version}`).join(', ')
-      throw new HubError('not_found', `no supported profile version ${requested} (supported: ${supported})`)
+      throw new HubError(
+        'not_found',
+        `no supported profile version ${requested} (supported: ${supported})`,
+      )
     }
     return reply.type('application/ld+json; charset=utf-8').send(published.document)
   })

@@ -17,21 +17,31 @@ export interface RecordAccessRoutesOptions {
 
 const SHOWN = 500
 
-export async function recordAccessRoutes(app: FastifyInstance, options: RecordAccessRoutesOptions): Promise<void> {
+export async function recordAccessRoutes(
+  app: FastifyInstance,
+  options: RecordAccessRoutesOptions,
+): Promise<void> {
   const { audit, trustedIssuers } = options
 
   app.get('/me/record-accesses', async (request) => {
     const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(request.headers.authorization ?? '')
     const token = match?.[1]
     if (token === undefined) {
-      throw unauthorized('sign in through the national identity provider', 'requires a Bearer token of a trusted identity provider')
+      throw unauthorized(
+        'sign in through the national identity provider',
+        'requires a Bearer token of a trusted identity provider',
+      )
     }
     const issuer = trustedIssuers.find(token)
     if (issuer === undefined) {
-      throw unauthorized('the bearer token is not from a trusted identity provider', 'iss must be a trusted issuer')
+      throw unauthorized(
+        'the bearer token is not from a trusted identity provider',
+        'iss must be a trusted issuer',
+      )
     }
     const identity = await trustedIssuers.verify(token, issuer)
-    const learner = agentKey({ account: { homePage: identity.issuer, name: identity.subject } }) ?? ''
+    const learner =
+      agentKey({ account: { homePage: identity.issuer, name: identity.subject } }) ?? ''
     return { accesses: await audit.accessesTo(learner, SHOWN) }
   })
 }

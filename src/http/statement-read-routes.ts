@@ -166,7 +166,12 @@ function renderingOf(
 ): Rendering {
   const languages =
     asked.format === 'canonical' ? parseAcceptLanguage(request.headers['accept-language']) : []
-  return { format: asked.format, attachments: asked.attachments, languages, version: request.xapiVersion }
+  return {
+    format: asked.format,
+    attachments: asked.attachments,
+    languages,
+    version: request.xapiVersion,
+  }
 }
 
 /**

@@ -27,7 +27,10 @@ interface ParsedBody {
 async function readStatements(request: FastifyRequest): Promise<ParsedBody> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
   if (type === 'multipart/mixed') {
-    const { statementBody, parts } = parseMultipartMixed(request.body as Buffer, request.headers['content-type'] ?? '')
+    const { statementBody, parts } = parseMultipartMixed(
+      request.body as Buffer,
+      request.headers['content-type'] ?? '',
+    )
     const statements = validateStatements(statementBody, request.xapiVersion)
     const attachments = matchAttachments(statements, parts)
     await verifySignedStatements(statements, attachments)
@@ -54,7 +57,10 @@ export interface StatementWriteOptions {
   profileModes: ProfileModes
 }
 
-export async function statementWriteRoutes(app: FastifyInstance, opts: StatementWriteOptions): Promise<void> {
+export async function statementWriteRoutes(
+  app: FastifyInstance,
+  opts: StatementWriteOptions,
+): Promise<void> {
   const { writer, profile, profileModes } = opts
 
   /**
@@ -69,11 +75,17 @@ export async function statementWriteRoutes(app: FastifyInstance, opts: Statement
   ): Promise<ReturnType<typeof checkIngest>['perStatement'] | undefined> {
     const { perStatement, first } = checkIngest(profile, statements, prefix)
     if (first === undefined) return undefined
-    if ((await profileModes.get(request.principal.clientId)) === 'reject') throw profileRejection(first)
-    request.log.info({ statements: perStatement.filter((f) => f !== undefined).length }, 'profile findings recorded')
+    if ((await profileModes.get(request.principal.clientId)) === 'reject')
+      throw profileRejection(first)
+    request.log.info(
+      { statements: perStatement.filter((f) => f !== undefined).length },
+      'profile findings recorded',
+    )
     return perStatement
   }
-  app.addContentTypeParser('multipart/mixed', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser('multipart/mixed', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  )
 
   app.put('/statements', async (request, reply) => {
     const principal = request.principal
@@ -86,11 +98,15 @@ export async function statementWriteRoutes(app: FastifyInstance, opts: Statement
     for (const name of Object.keys(query)) {
       if (name !== 'statementId') badRequest(`query.${name}`, 'not a parameter of PUT /statements')
     }
-    if (Array.isArray(request.body)) badRequest('body', 'PUT takes a single statement, not an array')
+    if (Array.isArray(request.body))
+      badRequest('body', 'PUT takes a single statement, not an array')
 
     const { statements, attachments } = await readStatements(request)
     const statement = statements[0] as JsonObject
-    if (typeof statement.id === 'string' && statement.id.toLowerCase() !== statementId.toLowerCase()) {
+    if (
+      typeof statement.id === 'string' &&
+      statement.id.toLowerCase() !== statementId.toLowerCase()
+    ) {
       badRequest('statement.id', 'must equal the statementId parameter when present')
     }
     const withId = { ...statement, id: statementId.toLowerCase() }

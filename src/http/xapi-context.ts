@@ -42,7 +42,10 @@ export function installXapiContext(app: FastifyInstance, authenticator: Authenti
 
 /** A 1.0.3 Alternate Request Syntax request: a form POST naming the real method in `method`. */
 export function isAlternateSyntax(request: FastifyRequest): boolean {
-  return request.method === 'POST' && typeof (request.query as Record<string, unknown>)?.method === 'string'
+  return (
+    request.method === 'POST' &&
+    typeof (request.query as Record<string, unknown>)?.method === 'string'
+  )
 }
 
 export function requirePrincipal(request: FastifyRequest): Principal {

@@ -133,7 +133,10 @@ export async function lockAgencyProjection(sql: Sql): Promise<void> {
 
 /** A cursor of the agency projector (`statistics` or `attainments`). */
 export async function selectAgencyCursor(sql: Sql, name: string): Promise<string> {
-  const { rows } = await sql.query<{ seq: string }>('SELECT seq FROM agency_projector WHERE name = $1', [name])
+  const { rows } = await sql.query<{ seq: string }>(
+    'SELECT seq FROM agency_projector WHERE name = $1',
+    [name],
+  )
   return rows[0]?.seq ?? '0'
 }
 
@@ -218,7 +221,9 @@ export function createAgencyProjector(db: Db, log?: Logger): AgencyProjector {
       return running
     }
     running = drain()
-      .catch((error: unknown) => log?.error({ err: error }, 'agency projection failed; retrying on the next tick'))
+      .catch((error: unknown) =>
+        log?.error({ err: error }, 'agency projection failed; retrying on the next tick'),
+      )
       .finally(() => {
         running = undefined
       })

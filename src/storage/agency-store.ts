@@ -43,7 +43,11 @@ export async function selectAgency(sql: Sql, platformId: string): Promise<Agency
 }
 
 /** agency-upsert: makes a platform an agency, or changes its jurisdiction. */
-export async function upsertAgency(sql: Sql, platformId: string, jurisdiction: Jurisdiction): Promise<Agency> {
+export async function upsertAgency(
+  sql: Sql,
+  platformId: string,
+  jurisdiction: Jurisdiction,
+): Promise<Agency> {
   const provinces = jurisdiction.national ? [] : [...new Set(jurisdiction.provinces)].sort()
   const { rows } = await sql.query<AgencyRow>(
     `INSERT INTO agencies (platform_id, national, provinces) VALUES ($1, $2, $3)
@@ -62,7 +66,10 @@ export async function deleteAgency(sql: Sql, platformId: string): Promise<boolea
 }
 
 /** learner-place: a learner's province and when they were first and last seen. */
-export async function selectLearnerPlace(sql: Sql, learnerKey: string): Promise<LearnerPlace | undefined> {
+export async function selectLearnerPlace(
+  sql: Sql,
+  learnerKey: string,
+): Promise<LearnerPlace | undefined> {
   const { rows } = await sql.query<{ province: string; first_seen: string; last_seen: string }>(
     `SELECT province, to_char(first_seen, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS first_seen,
        to_char(last_seen, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_seen
@@ -70,5 +77,7 @@ export async function selectLearnerPlace(sql: Sql, learnerKey: string): Promise<
     [learnerKey],
   )
   const row = rows[0]
-  return row === undefined ? undefined : { province: row.province, firstSeen: row.first_seen, lastSeen: row.last_seen }
+  return row === undefined
+    ? undefined
+    : { province: row.province, firstSeen: row.first_seen, lastSeen: row.last_seen }
 }

@@ -180,7 +180,12 @@ export async function openAuditTrail(db: Db): Promise<AuditTrail> {
     }
     const last = previous ?? { seq: '0', hash: GENESIS_HASH }
     if (last.seq !== head.seq || last.hash !== head.hash) {
-      return { ok: false, entries, head, broken: { seq: head.seq, reason: 'entry removed before it' } }
+      return {
+        ok: false,
+        entries,
+        head,
+        broken: { seq: head.seq, reason: 'entry removed before it' },
+      }
     }
     return { ok: true, entries, head }
   }

@@ -16,7 +16,10 @@ export interface QueryResult<R> {
 }
 
 export interface Sql {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+  query<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>>
 }
 
 export interface Db extends Sql {

@@ -1,5 +1,10 @@
 import { indexKey } from '../xapi/statement-index-keys.js'
-import { FACT_PARAMS, lockAgencyProjection, selectAgencyCursor, uncountStatements } from './agency-projector.js'
+import {
+  FACT_PARAMS,
+  lockAgencyProjection,
+  selectAgencyCursor,
+  uncountStatements,
+} from './agency-projector.js'
 import type { AuditTrail } from './audit-trail.js'
 import type { Db } from './db.js'
 import { lockProjection } from './skills-store.js'
@@ -79,7 +84,10 @@ export async function eraseLearner(
     await lockProjection(tx)
     const cursor = await selectAgencyCursor(tx, 'statistics')
 
-    const { rows: about } = await tx.query<{ seq: string }>(ABOUT_LEARNER, [learnerKey, agentIndexKey])
+    const { rows: about } = await tx.query<{ seq: string }>(ABOUT_LEARNER, [
+      learnerKey,
+      agentIndexKey,
+    ])
     const seqs = about.map((row) => row.seq)
     await tx.query(UNCOUNT_ERASED, [seqs, cursor, ...FACT_PARAMS])
     await tx.query(UNCOUNT_ACTIVE, [learnerKey])
@@ -124,7 +132,7 @@ export async function eraseLearner(
       action: 'learner.erase',
       target: null,
       subject,
-      purpose: 'erasure of personal data at the data subject\'s request',
+      purpose: "erasure of personal data at the data subject's request",
       outcome: 'ok',
       detail: { ...report },
     })

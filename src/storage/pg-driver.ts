@@ -28,7 +28,12 @@ function wrap(client: pg.Pool | pg.PoolClient): Sql {
   return {
     async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const name = params.length === 0 ? undefined : nameOf(text)
-      const result = await client.query({ text, values: params as unknown[], types, ...(name ? { name } : {}) })
+      const result = await client.query({
+        text,
+        values: params as unknown[],
+        types,
+        ...(name ? { name } : {}),
+      })
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
     },
   }

@@ -46,7 +46,9 @@ export async function wrapPglite(pg: PGlite): Promise<Db> {
   const query: Db['query'] = (text, params) => {
     if (openTransaction.getStore()?.open === true) {
       return Promise.reject(
-        new Error(`a query outside the open transaction would deadlock the embedded store: ${text.slice(0, 60)}`),
+        new Error(
+          `a query outside the open transaction would deadlock the embedded store: ${text.slice(0, 60)}`,
+        ),
       )
     }
     return root.query(text, params)
@@ -58,9 +60,11 @@ export async function wrapPglite(pg: PGlite): Promise<Db> {
     transaction: (work) =>
       pg.transaction((tx) => {
         const marker = { open: true }
-        return openTransaction.run(marker, () => work(wrap(tx))).finally(() => {
-          marker.open = false
-        })
+        return openTransaction
+          .run(marker, () => work(wrap(tx)))
+          .finally(() => {
+            marker.open = false
+          })
       }),
     exec: async (text) => {
       await pg.exec(text)

@@ -149,8 +149,16 @@ export function createSkillsProjector(
    */
   async function pinned(): Promise<FrameworkCatalog> {
     const frameworks = await catalog.frameworks()
-    const byIri = new Map(frameworks.flatMap((f) => f.competences.map((c) => [c.iri, { competence: c, framework: f }] as const)))
-    return { ...catalog, frameworks: async () => frameworks, competence: async (iri) => byIri.get(iri) }
+    const byIri = new Map(
+      frameworks.flatMap((f) =>
+        f.competences.map((c) => [c.iri, { competence: c, framework: f }] as const),
+      ),
+    )
+    return {
+      ...catalog,
+      frameworks: async () => frameworks,
+      competence: async (iri) => byIri.get(iri),
+    }
   }
 
   async function batch(): Promise<boolean> {

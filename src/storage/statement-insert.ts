@@ -103,7 +103,12 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
     })),
   )
 
-  const { rows: result } = await sql.query<{ kind: string; id: string; seq: string | null; body: string | null }>(
+  const { rows: result } = await sql.query<{
+    kind: string
+    id: string
+    seq: string | null
+    body: string | null
+  }>(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, stored timestamptz, version text,
          client_id text, actor_key text, verb_id text, voids uuid, ref_target uuid, voided_in_flush boolean,
@@ -181,7 +186,12 @@ export async function storeAttachments(sql: Sql, parts: readonly AttachmentPart[
     `INSERT INTO attachments (sha2, content_type, length, content)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
      ON CONFLICT (sha2) DO NOTHING`,
-    [parts.map((p) => p.sha2), parts.map((p) => p.contentType), parts.map((p) => p.content.length), parts.map((p) => p.content)],
+    [
+      parts.map((p) => p.sha2),
+      parts.map((p) => p.contentType),
+      parts.map((p) => p.content.length),
+      parts.map((p) => p.content),
+    ],
   )
 }
 
@@ -209,7 +219,8 @@ export class KnownDefinitions {
 export function definedActivities(bodies: readonly JsonObject[]): Map<string, JsonObject[]> {
   const found = new Map<string, JsonObject[]>()
   const visit = (activity: unknown) => {
-    if (!isObject(activity) || typeof activity.id !== 'string' || !isObject(activity.definition)) return
+    if (!isObject(activity) || typeof activity.id !== 'string' || !isObject(activity.definition))
+      return
     if (activity.objectType !== undefined && activity.objectType !== 'Activity') return
     const list = found.get(activity.id) ?? []
     list.push(activity.definition)
@@ -237,7 +248,11 @@ export function definedActivities(bodies: readonly JsonObject[]): Map<string, Js
  * to what this process last saw cost nothing; the rest are read, merged and written in IRI order
  * under row locks, so hubs flushing batches that share activities cannot deadlock.
  */
-export async function learnActivities(db: Db, bodies: readonly JsonObject[], known: KnownDefinitions): Promise<void> {
+export async function learnActivities(
+  db: Db,
+  bodies: readonly JsonObject[],
+  known: KnownDefinitions,
+): Promise<void> {
   const found = definedActivities(bodies)
   for (const [iri, incoming] of found) {
     const cached = known.get(iri)
@@ -254,13 +269,16 @@ export async function learnActivities(db: Db, bodies: readonly JsonObject[], kno
       'SELECT iri, definition FROM activities WHERE iri = ANY($1::text[]) ORDER BY iri FOR UPDATE',
       [iris],
     )
-    const stored = new Map(current.map((row) => [row.iri, JSON.parse(row.definition) as JsonObject]))
+    const stored = new Map(
+      current.map((row) => [row.iri, JSON.parse(row.definition) as JsonObject]),
+    )
     const changed: string[] = []
     const merged = new Map<string, JsonObject>()
     for (const iri of iris) {
       const before = stored.get(iri)
       let definition = before
-      for (const incoming of found.get(iri) ?? []) definition = mergeActivityDefinition(definition, incoming)
+      for (const incoming of found.get(iri) ?? [])
+        definition = mergeActivityDefinition(definition, incoming)
       if (definition === undefined) continue
       if (before === undefined || !jsonEqual(before, definition)) {
         changed.push(iri)

@@ -164,7 +164,9 @@ export class StatementWriter {
     try {
       outcome = await this.store(rows)
     } catch (error) {
-      const wrapped = new HubError('unavailable', 'the statements could not be stored; retry', { cause: error })
+      const wrapped = new HubError('unavailable', 'the statements could not be stored; retry', {
+        cause: error,
+      })
       for (const pending of batch) pending.reject(wrapped)
       return
     }
@@ -192,7 +194,11 @@ export class StatementWriter {
     const outcome = new Map<Pending, HubError>()
     try {
       await storeAttachments(this.db, attachmentsOf(rows))
-      await learnActivities(this.db, rows.map((r) => r.body), this.known)
+      await learnActivities(
+        this.db,
+        rows.map((r) => r.body),
+        this.known,
+      )
     } catch (error) {
       this.known.clear()
       throw error
@@ -206,7 +212,11 @@ export class StatementWriter {
       } catch (error) {
         // Another hub stored one of these ids between our snapshot and our insert: nothing was
         // written, so simply look again.
-        if (pgErrorCode(error) === PG_ERROR.uniqueViolation && attempt < StatementWriter.RACE_RETRIES) continue
+        if (
+          pgErrorCode(error) === PG_ERROR.uniqueViolation &&
+          attempt < StatementWriter.RACE_RETRIES
+        )
+          continue
         throw error
       }
       if (result.existing.size === 0) break
@@ -238,7 +248,11 @@ function prepareRows(batch: Pending[], stored: string): { rows: Row[]; deferred:
       toRow(
         pending,
         statement,
-        prepareStatement(statement, { stored, authority: request.authority, version: request.version }),
+        prepareStatement(statement, {
+          stored,
+          authority: request.authority,
+          version: request.version,
+        }),
         request.findings?.[index],
       ),
     )
@@ -263,9 +277,14 @@ function toRow(
   const object = isObject(body.object) ? body.object : {}
   const verb = isObject(body.verb) ? body.verb : {}
   const verbId = typeof verb.id === 'string' ? verb.id : ''
-  const ref = object.objectType === 'StatementRef' && typeof object.id === 'string' ? object.id.toLowerCase() : null
+  const ref =
+    object.objectType === 'StatementRef' && typeof object.id === 'string'
+      ? object.id.toLowerCase()
+      : null
   const attachments = Array.isArray(body.attachments) ? body.attachments : []
-  const hashes = attachments.flatMap((a) => (isObject(a) && typeof a.sha2 === 'string' ? [a.sha2] : []))
+  const hashes = attachments.flatMap((a) =>
+    isObject(a) && typeof a.sha2 === 'string' ? [a.sha2] : [],
+  )
   return {
     owner,
     id: String(body.id).toLowerCase(),
@@ -330,6 +349,7 @@ function toInsertRows(rows: readonly Row[]): InsertRow[] {
 
 function mergeKeys(own: readonly IndexKey[], inherited: readonly IndexKey[]): IndexKey[] {
   const merged = new Map<string, boolean>()
-  for (const { key, direct } of [...own, ...inherited]) merged.set(key, direct || merged.get(key) === true)
+  for (const { key, direct } of [...own, ...inherited])
+    merged.set(key, direct || merged.get(key) === true)
   return [...merged].map(([key, direct]) => ({ key, direct }))
 }

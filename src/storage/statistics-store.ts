@@ -1,4 +1,10 @@
-import type { Dimension, Metric, Period, StatisticsCell, StatisticsQuery } from '../agency/statistics-query.js'
+import type {
+  Dimension,
+  Metric,
+  Period,
+  StatisticsCell,
+  StatisticsQuery,
+} from '../agency/statistics-query.js'
 import type { Sql } from './db.js'
 
 /**
@@ -85,7 +91,13 @@ export async function selectStatistics(
               AND ($5::text[] IS NULL OR province = ANY($5::text[]))) fine
       GROUP BY 1${groups.map((g) => `, ${g}`).join('')}) cells
     ORDER BY ${[...query.by, 'bucket'].join(', ')}`
-  const { rows } = await sql.query<CellRow>(text, [threshold, query.period, query.from, query.to, provinces ?? null])
+  const { rows } = await sql.query<CellRow>(text, [
+    threshold,
+    query.period,
+    query.from,
+    query.to,
+    provinces ?? null,
+  ])
   return rows.map(({ value, hidden, ...keys }) => ({
     ...keys,
     value: value === null ? null : Number(value),

@@ -23,10 +23,15 @@ export function isObject(value: unknown): value is JsonObject {
 export function agentKey(agent: unknown): string | undefined {
   if (!isObject(agent)) return undefined
   if (typeof agent.mbox === 'string') return `mbox:${agent.mbox}`
-  if (typeof agent.mbox_sha1sum === 'string') return `mbox_sha1sum:${agent.mbox_sha1sum.toLowerCase()}`
+  if (typeof agent.mbox_sha1sum === 'string')
+    return `mbox_sha1sum:${agent.mbox_sha1sum.toLowerCase()}`
   if (typeof agent.openid === 'string') return `openid:${agent.openid}`
   const account = agent.account
-  if (isObject(account) && typeof account.homePage === 'string' && typeof account.name === 'string') {
+  if (
+    isObject(account) &&
+    typeof account.homePage === 'string' &&
+    typeof account.name === 'string'
+  ) {
     return `account:${JSON.stringify([account.homePage, account.name])}`
   }
   return undefined

@@ -58,9 +58,10 @@ async function verifySignature(
   const jws = signaturePart(attachment, parts, field)
   const header = protectedHeader(jws, field)
 
-  const payload = header.x5c === undefined
-    ? decodedPayload(jws, header, field)
-    : verifiedPayload(jws, header, field)
+  const payload =
+    header.x5c === undefined
+      ? decodedPayload(jws, header, field)
+      : verifiedPayload(jws, header, field)
 
   const signed = signedStatement(payload, field)
   if (!sameStatement(signed, withoutSignatures(statement))) {
@@ -183,11 +184,17 @@ function certificateKey(header: Header, field: string): KeyObject {
     return badRequest(`${field}.x5c`, 'x5c[0] is not an X.509 certificate (RFC 7515 §4.1.6)')
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    badRequest(`${field}.x5c`, 'x5c[0] must hold an RSA public key for RS256/RS384/RS512 (Data §2.6)')
+    badRequest(
+      `${field}.x5c`,
+      'x5c[0] must hold an RSA public key for RS256/RS384/RS512 (Data §2.6)',
+    )
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0
   if (bits < MIN_RSA_BITS) {
-    badRequest(`${field}.x5c`, `the certificate's RSA key has ${bits} bits; ${MIN_RSA_BITS} or more are required`)
+    badRequest(
+      `${field}.x5c`,
+      `the certificate's RSA key has ${bits} bits; ${MIN_RSA_BITS} or more are required`,
+    )
   }
   return key
 }

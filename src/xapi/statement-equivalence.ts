@@ -32,8 +32,17 @@ export function sameStatement(a: JsonObject, b: JsonObject): boolean {
 
 /** Properties compared with their own rules, or ignored, by {@link sameStatementBody}. */
 const SPECIAL = new Set([
-  'id', 'timestamp', 'stored', 'authority', 'version', 'attachments',
-  'actor', 'verb', 'object', 'context', 'result',
+  'id',
+  'timestamp',
+  'stored',
+  'authority',
+  'version',
+  'attachments',
+  'actor',
+  'verb',
+  'object',
+  'context',
+  'result',
 ])
 
 /** The part of a Statement or SubStatement that its author chose (§2.3.1). */
@@ -122,8 +131,11 @@ function sameObject(a: Json | undefined, b: Json | undefined): boolean {
       return sameActor(a, b)
     case 'SubStatement':
       // The LRS never assigns a SubStatement's timestamp, so one present on one side only differs.
-      return (a.timestamp === undefined) === (b.timestamp === undefined) &&
-        optionalInstantEqual(a.timestamp, b.timestamp) && sameStatementBody(a, b)
+      return (
+        (a.timestamp === undefined) === (b.timestamp === undefined) &&
+        optionalInstantEqual(a.timestamp, b.timestamp) &&
+        sameStatementBody(a, b)
+      )
     case 'StatementRef':
       return uuidEqual(a.id, b.id) && sameOtherProperties(a, b, OBJECT_SPECIAL)
     default:
@@ -138,8 +150,13 @@ function sameActivity(a: Json | undefined, b: Json | undefined): boolean {
 }
 
 const CONTEXT_SPECIAL = new Set([
-  'registration', 'instructor', 'team', 'contextActivities', 'statement',
-  'contextAgents', 'contextGroups',
+  'registration',
+  'instructor',
+  'team',
+  'contextActivities',
+  'statement',
+  'contextAgents',
+  'contextGroups',
 ])
 
 function sameContext(a: Json | undefined, b: Json | undefined): boolean {

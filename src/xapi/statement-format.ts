@@ -23,8 +23,11 @@ export function formatStatement(
   const rewrite: Rewrite =
     format === 'ids'
       ? { actor: idsActor, verb: idsVerb, activity: idsActivity }
-      : { actor: (actor) => actor, verb: (verb) => canonicalVerb(verb, languages),
-          activity: (activity) => canonicalActivity(activity, languages) }
+      : {
+          actor: (actor) => actor,
+          verb: (verb) => canonicalVerb(verb, languages),
+          activity: (activity) => canonicalActivity(activity, languages),
+        }
   return rewriteStatement(statement, rewrite, true)
 }
 
@@ -99,12 +102,16 @@ function rewriteContext(context: JsonObject, rewrite: Rewrite): JsonObject {
   }
   if (Array.isArray(context.contextAgents)) {
     out.contextAgents = context.contextAgents.map((entry) =>
-      isObject(entry) && isObject(entry.agent) ? { ...entry, agent: rewrite.actor(entry.agent) } : entry,
+      isObject(entry) && isObject(entry.agent)
+        ? { ...entry, agent: rewrite.actor(entry.agent) }
+        : entry,
     )
   }
   if (Array.isArray(context.contextGroups)) {
     out.contextGroups = context.contextGroups.map((entry) =>
-      isObject(entry) && isObject(entry.group) ? { ...entry, group: rewrite.actor(entry.group) } : entry,
+      isObject(entry) && isObject(entry.group)
+        ? { ...entry, group: rewrite.actor(entry.group) }
+        : entry,
     )
   }
   return out

@@ -49,10 +49,12 @@ function addContext(keys: KeySet, context: unknown, own: boolean): void {
   addActor(keys, context.instructor, false)
   addActor(keys, context.team, false)
   if (Array.isArray(context.contextAgents)) {
-    for (const entry of context.contextAgents) if (isObject(entry)) addActor(keys, entry.agent, false)
+    for (const entry of context.contextAgents)
+      if (isObject(entry)) addActor(keys, entry.agent, false)
   }
   if (Array.isArray(context.contextGroups)) {
-    for (const entry of context.contextGroups) if (isObject(entry)) addActor(keys, entry.group, false)
+    for (const entry of context.contextGroups)
+      if (isObject(entry)) addActor(keys, entry.group, false)
   }
   const activities = context.contextActivities
   if (isObject(activities)) {
@@ -60,7 +62,8 @@ function addContext(keys: KeySet, context: unknown, own: boolean): void {
       const list = activities[kind]
       // 1.0.3 allows a single Activity object here as well as an array.
       for (const activity of Array.isArray(list) ? list : [list]) {
-        if (isObject(activity) && typeof activity.id === 'string') keys.add(indexKey.activity(activity.id), false)
+        if (isObject(activity) && typeof activity.id === 'string')
+          keys.add(indexKey.activity(activity.id), false)
       }
     }
   }
@@ -73,7 +76,8 @@ function addContext(keys: KeySet, context: unknown, own: boolean): void {
 function addObject(keys: KeySet, object: unknown, direct: boolean): void {
   if (!isObject(object)) return
   const type = object.objectType ?? 'Activity'
-  if (type === 'Activity' && typeof object.id === 'string') keys.add(indexKey.activity(object.id), direct)
+  if (type === 'Activity' && typeof object.id === 'string')
+    keys.add(indexKey.activity(object.id), direct)
   else if (type === 'Agent' || type === 'Group') addActor(keys, object, direct)
   else if (type === 'SubStatement') {
     addActor(keys, object.actor, false)

@@ -22,7 +22,10 @@ import type { XapiVersion } from './version.js'
 export function validateStatements(body: unknown, version: XapiVersion): JsonObject[] {
   if (isObject(body)) return [validateStatement(body, version, 'statement')]
   if (!Array.isArray(body)) {
-    return badRequest('statements', 'must be a Statement object or an array of Statements (Communication §2.1.2)')
+    return badRequest(
+      'statements',
+      'must be a Statement object or an array of Statements (Communication §2.1.2)',
+    )
   }
   if (body.length === 0) badRequest('statements', 'must contain at least one Statement')
 
@@ -34,7 +37,10 @@ export function validateStatements(body: unknown, version: XapiVersion): JsonObj
     const id = statement.id.toLowerCase()
     const first = seen.get(id)
     if (first !== undefined) {
-      badRequest(`statements[${i}].id`, `repeats the id of statements[${first}]; ids in one batch must be distinct`)
+      badRequest(
+        `statements[${i}].id`,
+        `repeats the id of statements[${first}]; ids in one batch must be distinct`,
+      )
     }
     seen.set(id, i)
   }
@@ -42,7 +48,11 @@ export function validateStatements(body: unknown, version: XapiVersion): JsonObj
 }
 
 /** Validates one statement; `field` is its place in the request (`statement`, `statements[2]`). */
-export function validateStatement(statement: unknown, version: XapiVersion, field: string): JsonObject {
+export function validateStatement(
+  statement: unknown,
+  version: XapiVersion,
+  field: string,
+): JsonObject {
   const validate = VALIDATORS[version]
   if (!validate(statement)) reportSchemaError(validate.errors?.[0], field)
   const valid = statement as JsonObject
@@ -75,11 +85,17 @@ function reportSchemaError(error: ErrorObject | undefined, field: string): never
   // Inside propertyNames the error concerns a key of the object rather than a value.
   const key = (error as { propertyName?: string }).propertyName
   if (key !== undefined) {
-    return badRequest(path + propertySuffix(key), `is not a valid key: must be ${description ?? 'valid'}`)
+    return badRequest(
+      path + propertySuffix(key),
+      `is not a valid key: must be ${description ?? 'valid'}`,
+    )
   }
   switch (error.keyword) {
     case 'required':
-      return badRequest(path + propertySuffix(String(params.missingProperty)), requiredRule(description))
+      return badRequest(
+        path + propertySuffix(String(params.missingProperty)),
+        requiredRule(description),
+      )
     case 'additionalProperties':
       return badRequest(
         path + propertySuffix(String(params.additionalProperty)),
@@ -91,9 +107,15 @@ function reportSchemaError(error: ErrorObject | undefined, field: string): never
       if (error.data === null) return badRequest(path, 'must not be null (Data §2.2)')
       return badRequest(path, `must be ${description ?? `of type ${String(params.type)}`}`)
     case 'const':
-      return badRequest(path, `must be "${String(params.allowedValue)}"${description ? `: ${description}` : ''}`)
+      return badRequest(
+        path,
+        `must be "${String(params.allowedValue)}"${description ? `: ${description}` : ''}`,
+      )
     default:
-      return badRequest(path, description ? `must be ${description}` : `must satisfy: ${error.message ?? 'schema'}`)
+      return badRequest(
+        path,
+        description ? `must be ${description}` : `must satisfy: ${error.message ?? 'schema'}`,
+      )
   }
 }
 
@@ -133,7 +155,8 @@ function checkStatementRules(statement: JsonObject, field: string, sub: boolean)
   if (isObject(result) && isObject(result.score)) checkScore(result.score, `${field}.result.score`)
   if (isObject(statement.context)) checkContext(statement.context, `${field}.context`)
 
-  if (typeof statement.timestamp === 'string') checkTimestamp(statement.timestamp, `${field}.timestamp`)
+  if (typeof statement.timestamp === 'string')
+    checkTimestamp(statement.timestamp, `${field}.timestamp`)
   if (sub) return
   if (typeof statement.stored === 'string') checkTimestamp(statement.stored, `${field}.stored`)
   if (isObject(statement.authority)) checkAuthority(statement.authority, `${field}.authority`)
@@ -155,7 +178,10 @@ function ifiCount(actor: JsonObject): { count: number; second: string | undefine
 function checkAgent(agent: JsonObject, field: string): void {
   const { count, second } = ifiCount(agent)
   if (count === 0) {
-    badRequest(field, 'an Agent must have exactly one IFI: mbox, mbox_sha1sum, openid or account (Data §2.4.2.1)')
+    badRequest(
+      field,
+      'an Agent must have exactly one IFI: mbox, mbox_sha1sum, openid or account (Data §2.4.2.1)',
+    )
   }
   if (count > 1) {
     badRequest(`${field}.${second}`, 'an Agent must not have more than one IFI (Data §2.4.2.1)')
@@ -170,13 +196,21 @@ function checkActor(actor: JsonObject, field: string): void {
   if (actor.objectType !== 'Group') return checkAgent(actor, field)
 
   const { count, second } = ifiCount(actor)
-  if (count > 1) badRequest(`${field}.${second}`, 'an identified Group must have exactly one IFI (Data §2.4.2.2)')
+  if (count > 1)
+    badRequest(
+      `${field}.${second}`,
+      'an identified Group must have exactly one IFI (Data §2.4.2.2)',
+    )
   const members = actor.member
   if (count === 0 && (!Array.isArray(members) || members.length === 0)) {
-    badRequest(`${field}.member`, 'an anonymous Group must list at least one member (Data §2.4.2.2)')
+    badRequest(
+      `${field}.member`,
+      'an anonymous Group must list at least one member (Data §2.4.2.2)',
+    )
   }
   if (!Array.isArray(members)) return
-  for (let i = 0; i < members.length; i++) checkAgent(members[i] as JsonObject, `${field}.member[${i}]`)
+  for (let i = 0; i < members.length; i++)
+    checkAgent(members[i] as JsonObject, `${field}.member[${i}]`)
 }
 
 function checkObject(object: JsonObject, field: string): void {
@@ -204,7 +238,10 @@ function checkDefinition(definition: JsonObject, field: string): void {
     for (let i = 0; i < components.length; i++) {
       const id = (components[i] as JsonObject).id as Json
       if (ids.has(id)) {
-        badRequest(`${field}.${list}[${i}].id`, 'interaction component ids must be distinct within a list (Data §2.4.4.1)')
+        badRequest(
+          `${field}.${list}[${i}].id`,
+          'interaction component ids must be distinct within a list (Data §2.4.4.1)',
+        )
       }
       ids.add(id)
     }
@@ -218,8 +255,10 @@ function checkScore(score: JsonObject, field: string): void {
     badRequest(`${field}.min`, 'must be less than max (Data §2.4.5.1)')
   }
   if (raw === undefined) return
-  if (min !== undefined && raw < min) badRequest(`${field}.raw`, 'must not be less than min (Data §2.4.5.1)')
-  if (max !== undefined && raw > max) badRequest(`${field}.raw`, 'must not be greater than max (Data §2.4.5.1)')
+  if (min !== undefined && raw < min)
+    badRequest(`${field}.raw`, 'must not be less than min (Data §2.4.5.1)')
+  if (max !== undefined && raw > max)
+    badRequest(`${field}.raw`, 'must not be greater than max (Data §2.4.5.1)')
 }
 
 function checkContext(context: JsonObject, field: string): void {
@@ -228,13 +267,19 @@ function checkContext(context: JsonObject, field: string): void {
   const agents = context.contextAgents
   if (Array.isArray(agents)) {
     for (let i = 0; i < agents.length; i++) {
-      checkActor((agents[i] as JsonObject).agent as JsonObject, `${field}.contextAgents[${i}].agent`)
+      checkActor(
+        (agents[i] as JsonObject).agent as JsonObject,
+        `${field}.contextAgents[${i}].agent`,
+      )
     }
   }
   const groups = context.contextGroups
   if (Array.isArray(groups)) {
     for (let i = 0; i < groups.length; i++) {
-      checkActor((groups[i] as JsonObject).group as JsonObject, `${field}.contextGroups[${i}].group`)
+      checkActor(
+        (groups[i] as JsonObject).group as JsonObject,
+        `${field}.contextGroups[${i}].group`,
+      )
     }
   }
 }
@@ -248,7 +293,10 @@ function checkAuthority(authority: JsonObject, field: string): void {
   if (authority.objectType !== 'Group') return
   const members = authority.member
   if (!Array.isArray(members) || members.length !== 2) {
-    badRequest(`${field}.member`, 'an authority Group must have exactly two Agents, the OAuth application and user (Data §2.4.9)')
+    badRequest(
+      `${field}.member`,
+      'an authority Group must have exactly two Agents, the OAuth application and user (Data §2.4.9)',
+    )
   }
 }
 
@@ -271,7 +319,8 @@ function checkTimestamp(value: string, field: string): void {
   const d = Number(day)
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
   const days = m === 2 && !leap ? 28 : (DAYS_IN_MONTH[m - 1] ?? 0)
-  if (m < 1 || m > 12 || d < 1 || d > days) badRequest(field, 'must name a real calendar date (Data §4.5)')
+  if (m < 1 || m > 12 || d < 1 || d > days)
+    badRequest(field, 'must name a real calendar date (Data §4.5)')
   if (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59) {
     badRequest(field, 'must name a real time of day (Data §4.5)')
   }

@@ -28,7 +28,8 @@ export function asVersion103(statement: JsonObject): JsonObject {
 
 function stripContext(holder: JsonObject): void {
   if (!isObject(holder.context)) return
-  if (holder.context.contextAgents === undefined && holder.context.contextGroups === undefined) return
+  if (holder.context.contextAgents === undefined && holder.context.contextGroups === undefined)
+    return
   const context: JsonObject = { ...holder.context }
   delete context.contextAgents
   delete context.contextGroups

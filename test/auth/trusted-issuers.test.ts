@@ -189,7 +189,9 @@ t.test('TRUSTED_ISSUERS is checked at start-up, naming the bad entry', async (t)
 t.test('a revoked external identity stops working and can be mapped again', async (t) => {
   const hub = await ssoHub(t)
   const key = await idpKey('k1')
-  nock(SSO).get(JWKS_PATH).reply(200, { keys: [key.publicJwk] })
+  nock(SSO)
+    .get(JWKS_PATH)
+    .reply(200, { keys: [key.publicJwk] })
   t.equal((await xapiGet(hub, STATE_URL, `Bearer ${await idpToken(key)}`)).statusCode, 404)
 
   t.equal((await admin(hub, 'DELETE', '/platforms/lms-sso/credentials')).statusCode, 200)

@@ -9,11 +9,19 @@ import { CHECKED, FAKE_KEY, FAKE_SECRET, startBrokenLrs, type Faults } from './f
  * exactly the check named after it, and nothing else.
  */
 
-const selected = allChecks().filter((check) => (Object.values(CHECKED) as string[]).includes(checkName(check)))
+const selected = allChecks().filter((check) =>
+  (Object.values(CHECKED) as string[]).includes(checkName(check)),
+)
 
 async function failuresAgainst(t: Test, faults: Faults): Promise<string[]> {
   const endpoint = await startBrokenLrs(t, faults)
-  const report = await runSuite({ endpoint, key: FAKE_KEY, secret: FAKE_SECRET, versions: ['2.0.0'], checks: selected })
+  const report = await runSuite({
+    endpoint,
+    key: FAKE_KEY,
+    secret: FAKE_SECRET,
+    versions: ['2.0.0'],
+    checks: selected,
+  })
   t.equal(report.totals.total, Object.keys(CHECKED).length, 'every selected check ran')
   return report.results.filter((r) => r.outcome === 'fail').map((r) => r.name)
 }

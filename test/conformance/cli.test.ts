@@ -27,7 +27,16 @@ async function outDir(t: Test): Promise<string> {
   return dir
 }
 
-const ARGS = ['--key', FAKE_KEY, '--secret', FAKE_SECRET, '--version', '2.0.0', '--grep', CHECKED.twoIfis]
+const ARGS = [
+  '--key',
+  FAKE_KEY,
+  '--secret',
+  FAKE_SECRET,
+  '--version',
+  '2.0.0',
+  '--grep',
+  CHECKED.twoIfis,
+]
 
 t.test('exits 0 and writes the three report files when every check passes', async (t) => {
   const endpoint = await startBrokenLrs(t, {})
@@ -35,7 +44,11 @@ t.test('exits 0 and writes the three report files when every check passes', asyn
   const result = await run(['lrs', '--endpoint', endpoint, ...ARGS, '--out', out])
   t.equal(result.code, 0, result.stderr)
   t.match(result.stdout, 'PASS: 1 passed, 0 failed, 1 checks')
-  t.same((await readdir(out)).sort(), ['conformance-junit.xml', 'conformance-report.html', 'conformance-report.json'])
+  t.same((await readdir(out)).sort(), [
+    'conformance-junit.xml',
+    'conformance-report.html',
+    'conformance-report.json',
+  ])
 })
 
 t.test('exits 1 and names the failed check when a requirement is broken', async (t) => {
@@ -47,7 +60,17 @@ t.test('exits 1 and names the failed check when a requirement is broken', async 
 
 t.test('exits 2 without running checks when the credential is refused', async (t) => {
   const endpoint = await startBrokenLrs(t, {})
-  const args = ['lrs', '--endpoint', endpoint, '--key', FAKE_KEY, '--secret', 'wrong', '--out', await outDir(t)]
+  const args = [
+    'lrs',
+    '--endpoint',
+    endpoint,
+    '--key',
+    FAKE_KEY,
+    '--secret',
+    'wrong',
+    '--out',
+    await outDir(t),
+  ]
   const result = await run(args)
   t.equal(result.code, 2)
   t.match(result.stderr, 'refused the credential')

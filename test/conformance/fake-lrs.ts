@@ -25,9 +25,11 @@ const IFIS = ['mbox', 'mbox_sha1sum', 'openid', 'account']
 export const CHECKED = {
   twoIfis: 'Data 2.4.2.1 An Agent MUST NOT include more than one IFI',
   noIfi: 'Data 2.4.2.1 An Agent MUST be identified by one IFI',
-  conflictAccepted: 'Comm 2.1.2 POST of a different Statement with an existing id MUST answer 409 Conflict',
+  conflictAccepted:
+    'Comm 2.1.2 POST of a different Statement with an existing id MUST answer 409 Conflict',
   post: 'Comm 2.1.2 POST of one Statement answers 200 with an array holding its id',
-  noVersionHeader: 'Comm 3.3 The LRS MUST include X-Experience-API-Version in every response (success)',
+  noVersionHeader:
+    'Comm 3.3 The LRS MUST include X-Experience-API-Version in every response (success)',
   unknownId: 'Comm 2.1.3 GET with an unknown statementId answers 404',
 }
 
@@ -42,7 +44,8 @@ export async function startBrokenLrs(t: Test, faults: Faults): Promise<string> {
     for await (const chunk of request) chunks.push(chunk as Buffer)
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const reply = (status: number, body?: unknown): void => {
-      if (!faults.noVersionHeader || status >= 400) response.setHeader('X-Experience-API-Version', '2.0.0')
+      if (!faults.noVersionHeader || status >= 400)
+        response.setHeader('X-Experience-API-Version', '2.0.0')
       if (body !== undefined) response.setHeader('Content-Type', 'application/json')
       response.writeHead(status)
       response.end(body === undefined ? undefined : JSON.stringify(body))
@@ -65,7 +68,8 @@ export async function startBrokenLrs(t: Test, faults: Faults): Promise<string> {
     const id = String(body.id)
     const text = JSON.stringify(body)
     const existing = statements.get(id)
-    if (existing !== undefined && existing !== text && !faults.conflictAccepted) return reply(409, { error: 'conflict' })
+    if (existing !== undefined && existing !== text && !faults.conflictAccepted)
+      return reply(409, { error: 'conflict' })
     if (existing === undefined) statements.set(id, text)
     return reply(200, [id])
   }

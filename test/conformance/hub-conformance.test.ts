@@ -25,7 +25,10 @@ t.setTimeout(600_000)
 
 t.test('the hub passes every conformance check except the listed known failures', async (t) => {
   const testDb = await createTestDb()
-  const hub = await buildApp(testConfig({ basicKey: KEY, basicSecret: SECRET, host: '127.0.0.1' }), { db: testDb.db })
+  const hub = await buildApp(
+    testConfig({ basicKey: KEY, basicSecret: SECRET, host: '127.0.0.1' }),
+    { db: testDb.db },
+  )
   t.teardown(async () => {
     await hub.app.close()
     await testDb.drop()
@@ -45,13 +48,21 @@ t.test('the hub passes every conformance check except the listed known failures'
   const failed = report.results.filter((r) => r.outcome === 'fail')
   const known = new Set(HUB_KNOWN_FAILURES)
   const key = (r: { version: string; name: string }): string => `[${r.version}] ${r.name}`
-  t.comment(`hub conformance: ${report.totals.passed} passed, ${report.totals.failed} failed of ${report.totals.total}`)
+  t.comment(
+    `hub conformance: ${report.totals.passed} passed, ${report.totals.failed} failed of ${report.totals.total}`,
+  )
   for (const r of failed) t.comment(`FAIL ${key(r)}: ${r.message ?? ''}`)
 
-  const regressions = failed.filter((r) => !known.has(key(r))).map((r) => `${key(r)}: ${r.message ?? ''}`)
+  const regressions = failed
+    .filter((r) => !known.has(key(r)))
+    .map((r) => `${key(r)}: ${r.message ?? ''}`)
   const failedKeys = new Set(failed.map(key))
   const fixed = HUB_KNOWN_FAILURES.filter((name) => !failedKeys.has(name))
   t.ok(report.totals.total >= 300, 'the whole suite ran for both versions')
   t.same(regressions, [], 'no check outside hub-known-failures.ts fails')
-  t.same(fixed, [], 'every check listed in hub-known-failures.ts still fails (remove the ones that pass)')
+  t.same(
+    fixed,
+    [],
+    'every check listed in hub-known-failures.ts still fails (remove the ones that pass)',
+  )
 })

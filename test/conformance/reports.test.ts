@@ -59,7 +59,10 @@ t.test('the JSON, JUnit XML and HTML reports are written with every check', asyn
   t.match(junit, /^<\?xml version="1.0" encoding="UTF-8"\?>/)
   t.match(junit, '<testsuite name="xAPI 1.0.3" tests="1" failures="1"')
   t.match(junit, '<testsuite name="xAPI 2.0.0" tests="1" failures="0"')
-  t.match(junit, '<failure message="POST of the invalid statement: expected HTTP 400, got 200 (body: &lt;ok &amp; &quot;fine&quot;&gt;)"')
+  t.match(
+    junit,
+    '<failure message="POST of the invalid statement: expected HTTP 400, got 200 (body: &lt;ok &amp; &quot;fine&quot;&gt;)"',
+  )
   t.match(junit, 'classname="xAPI 2.0.0.Comm 2.8"')
 
   const html = await readFile(paths.html, 'utf8')

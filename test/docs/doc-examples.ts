@@ -166,7 +166,13 @@ export function parseHttpMessage(text: string): HttpMessage {
   return {
     startLine: head[0] ?? '',
     headers,
-    body: blank === -1 ? '' : lines.slice(blank + 1).join('\n').trim(),
+    body:
+      blank === -1
+        ? ''
+        : lines
+            .slice(blank + 1)
+            .join('\n')
+            .trim(),
   }
 }
 

@@ -31,7 +31,11 @@ export function startHubProcess(env: Record<string, string>): Promise<HubProcess
       const match = /xAPI endpoint: (http:\/\/\S+\/xapi\/)/.exec(output)
       if (match !== null) {
         clearTimeout(timer)
-        resolve({ child, endpoint: match[1]!.replace('localhost', '127.0.0.1'), output: () => output })
+        resolve({
+          child,
+          endpoint: match[1]!.replace('localhost', '127.0.0.1'),
+          output: () => output,
+        })
       }
     }
     child.stdout.on('data', onData)

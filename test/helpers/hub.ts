@@ -46,8 +46,13 @@ export async function startHub(t: Test, overrides: Partial<Config> = {}): Promis
         else merged[name.toLowerCase()] = value
       }
       const payload =
-        body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
-      if (payload !== undefined && merged['content-type'] === undefined) merged['content-type'] = 'application/json'
+        body === undefined
+          ? undefined
+          : typeof body === 'string' || Buffer.isBuffer(body)
+            ? body
+            : JSON.stringify(body)
+      if (payload !== undefined && merged['content-type'] === undefined)
+        merged['content-type'] = 'application/json'
       return hub.app.inject({
         method,
         url,

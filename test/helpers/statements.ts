@@ -10,7 +10,10 @@ export function makeStatement(overrides: Record<string, unknown> = {}): Record<s
   }
 }
 
-export function voiding(targetId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function voiding(
+  targetId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return makeStatement({
     verb: { id: 'http://adlnet.gov/expapi/verbs/voided', display: { 'en-US': 'voided' } },
     object: { objectType: 'StatementRef', id: targetId },

@@ -7,15 +7,37 @@ import { makeStatement } from '../helpers/statements.js'
 t.test('hub agencies, hub audit verify and hub learners erase', async (t) => {
   const hub = await startHub(t)
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' })
-  const settings = loadCliSettings({ HUB_URL: address, HUB_ADMIN_KEY: KEY, HUB_ADMIN_SECRET: SECRET })
+  const settings = loadCliSettings({
+    HUB_URL: address,
+    HUB_ADMIN_KEY: KEY,
+    HUB_ADMIN_SECRET: SECRET,
+  })
   const run = async (...argv: string[]) => {
     let out = ''
     let err = ''
-    const code = await runCli(argv, { settings, fetch, out: (s) => (out += s), err: (s) => (err += s) })
+    const code = await runCli(argv, {
+      settings,
+      fetch,
+      out: (s) => (out += s),
+      err: (s) => (err += s),
+    })
     return { code, out, err }
   }
 
-  t.equal((await run('platforms', 'add', 'ministry', '--name', 'Ministry', '--scopes', 'records:read,statistics:read')).code, 0)
+  t.equal(
+    (
+      await run(
+        'platforms',
+        'add',
+        'ministry',
+        '--name',
+        'Ministry',
+        '--scopes',
+        'records:read,statistics:read',
+      )
+    ).code,
+    0,
+  )
   const set = await run('agencies', 'set', 'ministry', '--provinces', 'HN,HP')
   t.equal(set.code, 0, set.err)
   t.same(JSON.parse(set.out).jurisdiction, { national: false, provinces: ['HN', 'HP'] })
@@ -25,7 +47,11 @@ t.test('hub agencies, hub audit verify and hub learners erase', async (t) => {
   t.equal(intact.code, 0, intact.err)
   t.match(JSON.parse(intact.out), { ok: true, entries: 2 })
 
-  await hub.xapi({ method: 'POST', url: '/xapi/statements', body: makeStatement({ actor: { mbox: 'mailto:gone@example.org' } }) })
+  await hub.xapi({
+    method: 'POST',
+    url: '/xapi/statements',
+    body: makeStatement({ actor: { mbox: 'mailto:gone@example.org' } }),
+  })
   const erased = await run('learners', 'erase', '{"mbox":"mailto:gone@example.org"}')
   t.equal(erased.code, 0, erased.err)
   t.match(JSON.parse(erased.out), { statements: 1 })

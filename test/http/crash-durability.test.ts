@@ -46,7 +46,11 @@ t.test('every acknowledged statement survives SIGKILL and no batch is half store
       try {
         const res = await fetch(`${hub.endpoint}statements`, {
           method: 'POST',
-          headers: { authorization: AUTH, 'x-experience-api-version': '2.0.0', 'content-type': 'application/json' },
+          headers: {
+            authorization: AUTH,
+            'x-experience-api-version': '2.0.0',
+            'content-type': 'application/json',
+          },
           body: JSON.stringify(statements),
         })
         if (res.status === 200) acknowledged.push(...ids)

@@ -19,7 +19,10 @@ const HTTP_METHODS = ['get', 'head', 'put', 'post', 'delete', 'patch', 'options'
 
 /** `/xapi/:id`, `/schemas/*` and `/schemas/{schemaPath}` all become `/xapi/{}` and `/schemas/{}`. */
 function normalise(path: string): string {
-  return path.replace(/\{[^}]+\}/g, '{}').replace(/:[^/]+/g, '{}').replace(/\*$/, '{}')
+  return path
+    .replace(/\{[^}]+\}/g, '{}')
+    .replace(/:[^/]+/g, '{}')
+    .replace(/\*$/, '{}')
 }
 
 /** A bare app serving the documentation from a given schemas directory. */
@@ -71,7 +74,8 @@ t.test('GET /docs is a self-contained HTML page naming every path and operation'
     t.ok(res.body.includes(`<code>${path.replace(/&/g, '&amp;')}</code>`), `lists ${path}`)
     for (const method of HTTP_METHODS) {
       const op = item[method] as { operationId?: string } | undefined
-      if (op?.operationId !== undefined) t.ok(res.body.includes(`id="op-${op.operationId}"`), `has ${op.operationId}`)
+      if (op?.operationId !== undefined)
+        t.ok(res.body.includes(`id="op-${op.operationId}"`), `has ${op.operationId}`)
     }
   }
   t.notMatch(res.body, /<script/i, 'runs no script')
@@ -98,7 +102,12 @@ t.test('schemas are served from the files found at start-up', async (t) => {
   t.same(nested.json(), { title: 'Statement' })
   t.equal((await app.inject({ method: 'GET', url: '/schemas/root.json' })).statusCode, 200)
 
-  for (const url of ['/schemas/notes.txt', '/schemas/linked.json', '/schemas/xapi-2.0.0/', '/schemas/']) {
+  for (const url of [
+    '/schemas/notes.txt',
+    '/schemas/linked.json',
+    '/schemas/xapi-2.0.0/',
+    '/schemas/',
+  ]) {
     t.equal((await app.inject({ method: 'GET', url })).statusCode, 404, `${url} is not published`)
   }
 })
@@ -151,9 +160,12 @@ t.test('every route the hub registers is documented in openapi.yaml', async (t) 
     fastify: { default: fastify },
   })
   const testDb = await createTestDb()
-  const hub = await buildApp(testConfig({ basicKey: 'contract-key', basicSecret: 'contract-secret-1' }), {
-    db: testDb.db,
-  })
+  const hub = await buildApp(
+    testConfig({ basicKey: 'contract-key', basicSecret: 'contract-secret-1' }),
+    {
+      db: testDb.db,
+    },
+  )
   t.teardown(async () => {
     await hub.app.close()
     await testDb.drop()
@@ -162,7 +174,8 @@ t.test('every route the hub registers is documented in openapi.yaml', async (t) 
 
   const documented = new Set<string>()
   for (const [path, item] of Object.entries(OPENAPI.paths)) {
-    for (const method of HTTP_METHODS) if (item[method] !== undefined) documented.add(`${method.toUpperCase()} ${normalise(path)}`)
+    for (const method of HTTP_METHODS)
+      if (item[method] !== undefined) documented.add(`${method.toUpperCase()} ${normalise(path)}`)
   }
   const registered = new Set(routes.map((route) => `${route.method} ${normalise(route.url)}`))
   const missing = [...registered].filter((operation) => {
@@ -174,5 +187,9 @@ t.test('every route the hub registers is documented in openapi.yaml', async (t) 
 
   t.ok(routes.length > 0, 'the onRoute hook saw the routes')
   t.ok(registered.has('GET /health/live'), 'routes are seen with their full paths')
-  t.same(missing.sort(), [], `operations served but missing from openapi.yaml:\n  ${missing.sort().join('\n  ')}`)
+  t.same(
+    missing.sort(),
+    [],
+    `operations served but missing from openapi.yaml:\n  ${missing.sort().join('\n  ')}`,
+  )
 })

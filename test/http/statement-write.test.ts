@@ -4,10 +4,12 @@ import { startHub, type TestHub } from '../helpers/hub.js'
 import { makeStatement, voiding } from '../helpers/statements.js'
 
 async function storedRow(hub: TestHub, id: string) {
-  const { rows } = await hub.db.query<{ body: string; voided: boolean; client_id: string; version: string }>(
-    'SELECT body, voided, client_id, version FROM statements WHERE id = $1',
-    [id],
-  )
+  const { rows } = await hub.db.query<{
+    body: string
+    voided: boolean
+    client_id: string
+    version: string
+  }>('SELECT body, voided, client_id, version FROM statements WHERE id = $1', [id])
   return rows[0]
 }
 
@@ -49,32 +51,50 @@ t.test('POST of a batch answers ids in request order', async (t) => {
 t.test('PUT stores under the given id and answers 204', async (t) => {
   const hub = await startHub(t)
   const id = randomUUID()
-  const res = await hub.xapi({ method: 'PUT', url: '/xapi/statements', query: { statementId: id }, body: makeStatement() })
+  const res = await hub.xapi({
+    method: 'PUT',
+    url: '/xapi/statements',
+    query: { statementId: id },
+    body: makeStatement(),
+  })
   t.equal(res.statusCode, 204)
   t.equal(res.body, '')
   t.ok(await storedRow(hub, id))
 })
 
-t.test('the same id with the same statement is a no-op; a different statement is a 409', async (t) => {
-  const hub = await startHub(t)
-  const id = randomUUID()
-  const statement = makeStatement({ id })
-  const first = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: statement })
-  t.equal(first.statusCode, 200)
-  const again = await hub.xapi({ method: 'PUT', url: '/xapi/statements', query: { statementId: id }, body: statement })
-  t.equal(again.statusCode, 204)
-  const repost = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: [statement] })
-  t.equal(repost.statusCode, 200)
-  t.same(repost.json(), [id])
+t.test(
+  'the same id with the same statement is a no-op; a different statement is a 409',
+  async (t) => {
+    const hub = await startHub(t)
+    const id = randomUUID()
+    const statement = makeStatement({ id })
+    const first = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: statement })
+    t.equal(first.statusCode, 200)
+    const again = await hub.xapi({
+      method: 'PUT',
+      url: '/xapi/statements',
+      query: { statementId: id },
+      body: statement,
+    })
+    t.equal(again.statusCode, 204)
+    const repost = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: [statement] })
+    t.equal(repost.statusCode, 200)
+    t.same(repost.json(), [id])
 
-  const other = makeStatement({ id })
-  const clash = await hub.xapi({ method: 'PUT', url: '/xapi/statements', query: { statementId: id }, body: other })
-  t.equal(clash.statusCode, 409)
-  t.equal(clash.json().error.code, 'conflict')
-  t.equal(await count(hub), 1)
-  const row = await storedRow(hub, id)
-  t.same(JSON.parse(row!.body).actor, statement.actor, 'the first statement is untouched')
-})
+    const other = makeStatement({ id })
+    const clash = await hub.xapi({
+      method: 'PUT',
+      url: '/xapi/statements',
+      query: { statementId: id },
+      body: other,
+    })
+    t.equal(clash.statusCode, 409)
+    t.equal(clash.json().error.code, 'conflict')
+    t.equal(await count(hub), 1)
+    const row = await storedRow(hub, id)
+    t.same(JSON.parse(row!.body).actor, statement.actor, 'the first statement is untouched')
+  },
+)
 
 t.test('a batch with one conflicting id stores nothing', async (t) => {
   const hub = await startHub(t)
@@ -86,30 +106,46 @@ t.test('a batch with one conflicting id stores nothing', async (t) => {
   t.equal(await count(hub), 1)
 })
 
-t.test('a batch with one invalid statement is a 400 naming its index and stores nothing', async (t) => {
-  const hub = await startHub(t)
-  const bad = makeStatement({ actor: { mbox: 'not-an-email' } })
-  const res = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: [makeStatement(), bad] })
-  t.equal(res.statusCode, 400)
-  t.match(res.json().error.field, /statements\[1\]\.actor/)
-  t.equal(await count(hub), 0)
-})
+t.test(
+  'a batch with one invalid statement is a 400 naming its index and stores nothing',
+  async (t) => {
+    const hub = await startHub(t)
+    const bad = makeStatement({ actor: { mbox: 'not-an-email' } })
+    const res = await hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: [makeStatement(), bad],
+    })
+    t.equal(res.statusCode, 400)
+    t.match(res.json().error.field, /statements\[1\]\.actor/)
+    t.equal(await count(hub), 0)
+  },
+)
 
-t.test('concurrent requests are all stored, and one id raced with two bodies has one winner', async (t) => {
-  const hub = await startHub(t)
-  const many = Array.from({ length: 150 }, () =>
-    hub.xapi({ method: 'POST', url: '/xapi/statements', body: makeStatement() }),
-  )
-  const id = randomUUID()
-  const racers = [makeStatement({ id }), makeStatement({ id }), makeStatement({ id })].map((body) =>
-    hub.xapi({ method: 'POST', url: '/xapi/statements', body }),
-  )
-  const results = await Promise.all([...many, ...racers])
-  t.ok(results.slice(0, 150).every((r) => r.statusCode === 200), 'every plain post succeeded')
-  const codes = results.slice(150).map((r) => r.statusCode).sort()
-  t.same(codes, [200, 409, 409])
-  t.equal(await count(hub), 151)
-})
+t.test(
+  'concurrent requests are all stored, and one id raced with two bodies has one winner',
+  async (t) => {
+    const hub = await startHub(t)
+    const many = Array.from({ length: 150 }, () =>
+      hub.xapi({ method: 'POST', url: '/xapi/statements', body: makeStatement() }),
+    )
+    const id = randomUUID()
+    const racers = [makeStatement({ id }), makeStatement({ id }), makeStatement({ id })].map(
+      (body) => hub.xapi({ method: 'POST', url: '/xapi/statements', body }),
+    )
+    const results = await Promise.all([...many, ...racers])
+    t.ok(
+      results.slice(0, 150).every((r) => r.statusCode === 200),
+      'every plain post succeeded',
+    )
+    const codes = results
+      .slice(150)
+      .map((r) => r.statusCode)
+      .sort()
+    t.same(codes, [200, 409, 409])
+    t.equal(await count(hub), 151)
+  },
+)
 
 t.test('PUT parameter and body rules', async (t) => {
   const hub = await startHub(t)
@@ -118,18 +154,27 @@ t.test('PUT parameter and body rules', async (t) => {
   t.equal(missing.json().error.field, 'query.statementId')
 
   const notUuid = await hub.xapi({
-    method: 'PUT', url: '/xapi/statements', query: { statementId: 'abc' }, body: makeStatement(),
+    method: 'PUT',
+    url: '/xapi/statements',
+    query: { statementId: 'abc' },
+    body: makeStatement(),
   })
   t.equal(notUuid.statusCode, 400)
 
   const mismatch = await hub.xapi({
-    method: 'PUT', url: '/xapi/statements', query: { statementId: randomUUID() }, body: makeStatement({ id: randomUUID() }),
+    method: 'PUT',
+    url: '/xapi/statements',
+    query: { statementId: randomUUID() },
+    body: makeStatement({ id: randomUUID() }),
   })
   t.equal(mismatch.statusCode, 400)
   t.equal(mismatch.json().error.field, 'statement.id')
 
   const array = await hub.xapi({
-    method: 'PUT', url: '/xapi/statements', query: { statementId: randomUUID() }, body: [makeStatement()],
+    method: 'PUT',
+    url: '/xapi/statements',
+    query: { statementId: randomUUID() },
+    body: [makeStatement()],
   })
   t.equal(array.statusCode, 400)
   t.equal(await count(hub), 0)
@@ -138,11 +183,17 @@ t.test('PUT parameter and body rules', async (t) => {
 t.test('POST takes no query parameters and only JSON or multipart bodies', async (t) => {
   const hub = await startHub(t)
   const withParam = await hub.xapi({
-    method: 'POST', url: '/xapi/statements', query: { statementId: randomUUID() }, body: makeStatement(),
+    method: 'POST',
+    url: '/xapi/statements',
+    query: { statementId: randomUUID() },
+    body: makeStatement(),
   })
   t.equal(withParam.statusCode, 400)
   const text = await hub.xapi({
-    method: 'POST', url: '/xapi/statements', body: 'hello', headers: { 'content-type': 'text/plain' },
+    method: 'POST',
+    url: '/xapi/statements',
+    body: 'hello',
+    headers: { 'content-type': 'text/plain' },
   })
   t.equal(text.statusCode, 400)
   const broken = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: '{"actor":' })
@@ -161,7 +212,11 @@ t.test('voiding marks the target voided, in either arrival order', async (t) => 
   const late = randomUUID()
   await hub.xapi({ method: 'POST', url: '/xapi/statements', body: voiding(late) })
   await hub.xapi({ method: 'POST', url: '/xapi/statements', body: makeStatement({ id: late }) })
-  t.equal((await storedRow(hub, late))!.voided, true, 'a statement arriving after its voiding one is voided')
+  t.equal(
+    (await storedRow(hub, late))!.voided,
+    true,
+    'a statement arriving after its voiding one is voided',
+  )
 })
 
 t.test('a voiding statement aimed at another voiding statement voids nothing', async (t) => {
@@ -177,38 +232,54 @@ t.test('a voiding statement aimed at another voiding statement voids nothing', a
   t.equal(await count(hub), 3)
 })
 
-t.test('a StatementRef statement is found by the filters of the statement it targets', async (t) => {
-  const hub = await startHub(t)
-  const target = randomUUID()
-  const activity = `https://courses.example.org/${randomUUID()}`
-  await hub.xapi({
-    method: 'POST', url: '/xapi/statements',
-    body: makeStatement({ id: target, object: { objectType: 'Activity', id: activity } }),
-  })
-  const ref = randomUUID()
-  await hub.xapi({
-    method: 'POST', url: '/xapi/statements',
-    body: makeStatement({ id: ref, object: { objectType: 'StatementRef', id: target } }),
-  })
-  const { rows } = await hub.db.query<{ id: string }>(
-    `SELECT s.id FROM statement_index i JOIN statements s ON s.seq = i.seq WHERE i.key = $1 ORDER BY s.seq`,
-    [`activity:${activity}`],
-  )
-  t.same(rows.map((r) => r.id), [target, ref])
-})
+t.test(
+  'a StatementRef statement is found by the filters of the statement it targets',
+  async (t) => {
+    const hub = await startHub(t)
+    const target = randomUUID()
+    const activity = `https://courses.example.org/${randomUUID()}`
+    await hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: makeStatement({ id: target, object: { objectType: 'Activity', id: activity } }),
+    })
+    const ref = randomUUID()
+    await hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: makeStatement({ id: ref, object: { objectType: 'StatementRef', id: target } }),
+    })
+    const { rows } = await hub.db.query<{ id: string }>(
+      `SELECT s.id FROM statement_index i JOIN statements s ON s.seq = i.seq WHERE i.key = $1 ORDER BY s.seq`,
+      [`activity:${activity}`],
+    )
+    t.same(
+      rows.map((r) => r.id),
+      [target, ref],
+    )
+  },
+)
 
 t.test('activity definitions are learned from statements', async (t) => {
   const hub = await startHub(t)
   const id = `https://courses.example.org/${randomUUID()}`
   const object = { objectType: 'Activity', id, definition: { name: { en: 'Safe passwords' } } }
   await hub.xapi({ method: 'POST', url: '/xapi/statements', body: makeStatement({ object }) })
-  const { rows } = await hub.db.query<{ definition: string }>('SELECT definition FROM activities WHERE iri = $1', [id])
+  const { rows } = await hub.db.query<{ definition: string }>(
+    'SELECT definition FROM activities WHERE iri = $1',
+    [id],
+  )
   t.same(JSON.parse(rows[0]!.definition).name, { en: 'Safe passwords' })
 })
 
 t.test('1.0.3 requests are stored under 1.0.3 rules', async (t) => {
   const hub = await startHub(t)
-  const res = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: makeStatement(), version: '1.0.3' })
+  const res = await hub.xapi({
+    method: 'POST',
+    url: '/xapi/statements',
+    body: makeStatement(),
+    version: '1.0.3',
+  })
   t.equal(res.statusCode, 200)
   t.equal(res.headers['x-experience-api-version'], '1.0.3')
   t.equal((await storedRow(hub, res.json()[0]))!.version, '1.0.3')
@@ -217,7 +288,9 @@ t.test('1.0.3 requests are stored under 1.0.3 rules', async (t) => {
 function multipart(statement: unknown, parts: { type: string; content: Buffer; hash?: string }[]) {
   const boundary = `b-${randomUUID()}`
   const chunks: Buffer[] = [
-    Buffer.from(`--${boundary}\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(statement)}\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(statement)}\r\n`,
+    ),
   ]
   for (const part of parts) {
     const hash = part.hash ?? createHash('sha256').update(part.content).digest('hex')
@@ -254,17 +327,27 @@ t.test('attachments travel in multipart/mixed and are stored by hash', async (t)
 
   const { body, contentType } = multipart(statement, [{ type: 'text/plain', content }])
   const res = await hub.xapi({
-    method: 'POST', url: '/xapi/statements', body, headers: { 'content-type': contentType },
+    method: 'POST',
+    url: '/xapi/statements',
+    body,
+    headers: { 'content-type': contentType },
   })
   t.equal(res.statusCode, 200)
-  const { rows } = await hub.db.query<{ length: string }>('SELECT length::text FROM attachments WHERE sha2 = $1', [sha2])
+  const { rows } = await hub.db.query<{ length: string }>(
+    'SELECT length::text FROM attachments WHERE sha2 = $1',
+    [sha2],
+  )
   t.equal(Number(rows[0]?.length), content.length)
 
-  const wrong = multipart(makeStatement({ attachments: (statement as { attachments: unknown }).attachments }), [
-    { type: 'text/plain', content: Buffer.from('other bytes'), hash: sha2 },
-  ])
+  const wrong = multipart(
+    makeStatement({ attachments: (statement as { attachments: unknown }).attachments }),
+    [{ type: 'text/plain', content: Buffer.from('other bytes'), hash: sha2 }],
+  )
   const mismatch = await hub.xapi({
-    method: 'POST', url: '/xapi/statements', body: wrong.body, headers: { 'content-type': wrong.contentType },
+    method: 'POST',
+    url: '/xapi/statements',
+    body: wrong.body,
+    headers: { 'content-type': wrong.contentType },
   })
   t.equal(mismatch.statusCode, 400, 'content that does not match its hash is refused')
 })
@@ -299,46 +382,76 @@ t.test('the 1.0.3 Alternate Request Syntax stores a statement; 2.0.0 refuses it'
   t.equal(refused.statusCode, 400)
 })
 
-t.test('requests without the version header or credential are refused before anything is stored', async (t) => {
-  const hub = await startHub(t)
-  const noVersion = await hub.xapi({
-    method: 'POST', url: '/xapi/statements', body: makeStatement(), headers: { 'x-experience-api-version': undefined },
-  })
-  t.equal(noVersion.statusCode, 400)
-  t.match(noVersion.json().error.field, /X-Experience-API-Version/)
-  const badVersion = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: makeStatement(), version: '0.95' })
-  t.equal(badVersion.statusCode, 400)
-  const noAuth = await hub.xapi({
-    method: 'POST', url: '/xapi/statements', body: makeStatement(), headers: { authorization: undefined },
-  })
-  t.equal(noAuth.statusCode, 401)
-  t.equal(await count(hub), 0)
-})
+t.test(
+  'requests without the version header or credential are refused before anything is stored',
+  async (t) => {
+    const hub = await startHub(t)
+    const noVersion = await hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: makeStatement(),
+      headers: { 'x-experience-api-version': undefined },
+    })
+    t.equal(noVersion.statusCode, 400)
+    t.match(noVersion.json().error.field, /X-Experience-API-Version/)
+    const badVersion = await hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: makeStatement(),
+      version: '0.95',
+    })
+    t.equal(badVersion.statusCode, 400)
+    const noAuth = await hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: makeStatement(),
+      headers: { authorization: undefined },
+    })
+    t.equal(noAuth.statusCode, 401)
+    t.equal(await count(hub), 0)
+  },
+)
 
-t.test('a 1.0.3 reader sees a 2.0.0 statement as a 1.0.3 statement; a 2.0.0 reader sees it as stored', async (t) => {
-  const hub = await startHub(t)
-  const id = randomUUID()
-  const statement = makeStatement({
-    id,
-    context: {
-      contextAgents: [{ objectType: 'contextAgent', agent: { mbox: 'mailto:mentor@example.org' } }],
-      contextGroups: [
-        { objectType: 'contextGroup', group: { objectType: 'Group', member: [{ mbox: 'mailto:peer@example.org' }] } },
-      ],
-    },
-  })
-  const stored = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: statement })
-  t.equal(stored.statusCode, 200)
+t.test(
+  'a 1.0.3 reader sees a 2.0.0 statement as a 1.0.3 statement; a 2.0.0 reader sees it as stored',
+  async (t) => {
+    const hub = await startHub(t)
+    const id = randomUUID()
+    const statement = makeStatement({
+      id,
+      context: {
+        contextAgents: [
+          { objectType: 'contextAgent', agent: { mbox: 'mailto:mentor@example.org' } },
+        ],
+        contextGroups: [
+          {
+            objectType: 'contextGroup',
+            group: { objectType: 'Group', member: [{ mbox: 'mailto:peer@example.org' }] },
+          },
+        ],
+      },
+    })
+    const stored = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: statement })
+    t.equal(stored.statusCode, 200)
 
-  const old = await hub.xapi({ url: '/xapi/statements', query: { statementId: id }, version: '1.0.3' })
-  t.equal(old.statusCode, 200)
-  t.equal(old.json().version, '1.0.0')
-  t.notOk('contextAgents' in (old.json().context ?? {}), 'no 2.0-only context property')
-  t.notOk('contextGroups' in (old.json().context ?? {}))
-  const page = await hub.xapi({ url: '/xapi/statements', query: { verb: String((statement.verb as { id: string }).id) }, version: '1.0.3' })
-  t.equal(page.json().statements[0].version, '1.0.0')
+    const old = await hub.xapi({
+      url: '/xapi/statements',
+      query: { statementId: id },
+      version: '1.0.3',
+    })
+    t.equal(old.statusCode, 200)
+    t.equal(old.json().version, '1.0.0')
+    t.notOk('contextAgents' in (old.json().context ?? {}), 'no 2.0-only context property')
+    t.notOk('contextGroups' in (old.json().context ?? {}))
+    const page = await hub.xapi({
+      url: '/xapi/statements',
+      query: { verb: String((statement.verb as { id: string }).id) },
+      version: '1.0.3',
+    })
+    t.equal(page.json().statements[0].version, '1.0.0')
 
-  const current = await hub.xapi({ url: '/xapi/statements', query: { statementId: id } })
-  t.equal(current.json().version, '2.0.0')
-  t.equal(current.json().context.contextAgents.length, 1)
-})
+    const current = await hub.xapi({ url: '/xapi/statements', query: { statementId: id } })
+    t.equal(current.json().version, '2.0.0')
+    t.equal(current.json().context.contextAgents.length, 1)
+  },
+)

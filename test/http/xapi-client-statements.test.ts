@@ -15,7 +15,11 @@ t.test('a real xAPI client stores, reads, queries, pages and voids statements', 
       auth: XAPI.toBasicAuth(KEY, SECRET),
       version: version as ConstructorParameters<typeof XAPI>[0]['version'],
     })
-    const actor = { objectType: 'Agent' as const, name: 'Binh', mbox: `mailto:binh-${randomUUID()}@example.org` }
+    const actor = {
+      objectType: 'Agent' as const,
+      name: 'Binh',
+      mbox: `mailto:binh-${randomUUID()}@example.org`,
+    }
     const activity = `https://courses.example.org/${randomUUID()}`
     const statement = (n: number) => ({
       actor,
@@ -36,10 +40,13 @@ t.test('a real xAPI client stores, reads, queries, pages and voids statements', 
     const page1 = await xapi.getStatements({ agent: actor, limit: 2 })
     t.equal(page1.data.statements.length, 2)
     t.ok(page1.data.more, 'a more link is given')
-    const more = async (link: string) => (await xapi.getMoreStatements({ more: link })).data as StatementsResponse
+    const more = async (link: string) =>
+      (await xapi.getMoreStatements({ more: link })).data as StatementsResponse
     const page2 = await more(page1.data.more!)
     const page3 = await more(page2.more!)
-    const seen = [...page1.data.statements, ...page2.statements, ...page3.statements].map((s: { id?: string }) => s.id)
+    const seen = [...page1.data.statements, ...page2.statements, ...page3.statements].map(
+      (s: { id?: string }) => s.id,
+    )
     t.equal(new Set(seen).size, 5, `${version}: five distinct statements over three pages`)
     t.equal(page3.more ?? '', '', 'the last page has no more link')
 

@@ -46,10 +46,16 @@ export function profileStatement(
           id: `${attempt.course}/${type}/${randomUUID()}`,
           definition: { type: ACTIVITY_TYPES[type] },
         }
-  const grouping = type === 'course' ? {} : { grouping: [{ id: attempt.course, definition: { type: COURSE_TYPE.course } }] }
+  const grouping =
+    type === 'course'
+      ? {}
+      : { grouping: [{ id: attempt.course, definition: { type: COURSE_TYPE.course } }] }
   return {
     id: randomUUID(),
-    actor: { objectType: 'Agent', account: { homePage: DEFAULT_NATIONAL_ID_HOMEPAGE, name: attempt.learner } },
+    actor: {
+      objectType: 'Agent',
+      account: { homePage: DEFAULT_NATIONAL_ID_HOMEPAGE, name: attempt.learner },
+    },
     verb: { id: VERBS[verb], display: { en: verb } },
     object,
     ...(extra.result === undefined ? {} : { result: extra.result }),
@@ -74,12 +80,18 @@ export function courseAttempt(attempt: Attempt = newAttempt()): Statement[] {
     profileStatement(attempt, 'registered', 'course', { timestamp: at(0) }),
     profileStatement(attempt, 'launched', 'course', { timestamp: at(1) }),
     profileStatement(attempt, 'progressed', 'course', { timestamp: at(2) }),
-    profileStatement(attempt, 'completed', 'module', { timestamp: at(3), result: { completion: true } }),
+    profileStatement(attempt, 'completed', 'module', {
+      timestamp: at(3),
+      result: { completion: true },
+    }),
     profileStatement(attempt, 'passed', 'assessment', {
       timestamp: at(4),
       result: { success: true, score: { scaled: 0.9 } },
     }),
-    profileStatement(attempt, 'completed', 'course', { timestamp: at(5), result: { completion: true } }),
+    profileStatement(attempt, 'completed', 'course', {
+      timestamp: at(5),
+      result: { completion: true },
+    }),
     profileStatement(attempt, 'passed', 'course', { timestamp: at(6), result: { success: true } }),
   ]
 }

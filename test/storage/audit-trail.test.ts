@@ -39,26 +39,29 @@ t.test('concurrent appends keep one chain', async (t) => {
   t.equal(report.entries, 20)
 })
 
-t.test('verification finds an altered entry, a removed entry and removed newest entries', async (t) => {
-  const testDb = await createTestDb()
-  t.teardown(() => testDb.drop())
-  const { db } = testDb
-  const audit = await openAuditTrail(db)
-  for (let i = 1; i <= 6; i++) await audit.record(read(i))
+t.test(
+  'verification finds an altered entry, a removed entry and removed newest entries',
+  async (t) => {
+    const testDb = await createTestDb()
+    t.teardown(() => testDb.drop())
+    const { db } = testDb
+    const audit = await openAuditTrail(db)
+    for (let i = 1; i <= 6; i++) await audit.record(read(i))
 
-  await db.query("UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 3")
-  t.same((await audit.verify()).broken, { seq: '3', reason: 'altered' }, 'a changed field')
+    await db.query("UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 3")
+    t.same((await audit.verify()).broken, { seq: '3', reason: 'altered' }, 'a changed field')
 
-  await db.query("UPDATE audit_log SET purpose = 'check 3' WHERE seq = 3")
-  t.equal((await audit.verify()).ok, true, 'restored, it verifies again')
+    await db.query("UPDATE audit_log SET purpose = 'check 3' WHERE seq = 3")
+    t.equal((await audit.verify()).ok, true, 'restored, it verifies again')
 
-  await db.query('DELETE FROM audit_log WHERE seq = 4')
-  t.same((await audit.verify()).broken, { seq: '5', reason: 'entry removed before it' }, 'a gap')
+    await db.query('DELETE FROM audit_log WHERE seq = 4')
+    t.same((await audit.verify()).broken, { seq: '5', reason: 'entry removed before it' }, 'a gap')
 
-  await db.query('DELETE FROM audit_log WHERE seq >= 4')
-  const truncated = await audit.verify()
-  t.equal(truncated.ok, false, 'the head remembers entries removed from the end')
-})
+    await db.query('DELETE FROM audit_log WHERE seq >= 4')
+    const truncated = await audit.verify()
+    t.equal(truncated.ok, false, 'the head remembers entries removed from the end')
+  },
+)
 
 t.test('an entry whose stored hash is replaced is found', async (t) => {
   const testDb = await createTestDb()
@@ -80,6 +83,11 @@ t.test('a citizen sees the accesses to their own record only', async (t) => {
   await audit.record({ ...read(2), subject: await audit.subjectOf('mbox:mailto:bo@example.org') })
   const seen = await audit.accessesTo('mbox:mailto:ana@example.org', 10)
   t.equal(seen.length, 1)
-  t.match(seen[0], { actor: 'ministry', action: 'record.read', purpose: 'benefit eligibility', outcome: 'ok' })
+  t.match(seen[0], {
+    actor: 'ministry',
+    action: 'record.read',
+    purpose: 'benefit eligibility',
+    outcome: 'ok',
+  })
   t.match(seen[0]?.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
 })

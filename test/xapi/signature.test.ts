@@ -202,7 +202,7 @@ t.test('rejects an x5c that is not a certificate', async (t) => {
   }
 })
 
-t.test('accepts a 1024-bit certificate, as in the specification\'s own example', async (t) => {
+t.test("accepts a 1024-bit certificate, as in the specification's own example", async (t) => {
   // jose will not sign with such a key, so the JWS is made by hand (RFC 7515 §5.1).
   const header = base64url.encode(JSON.stringify({ alg: 'RS256', x5c: [weakCert] }))
   const payload = base64url.encode(JSON.stringify(original))
@@ -214,7 +214,11 @@ t.test('accepts a 1024-bit certificate, as in the specification\'s own example',
 
   const forged = `${input}.${base64url.encode(Buffer.from(signature).reverse())}`
   const tampered = signed(original, forged)
-  await expectBadRequest(t, verifySignedStatements([tampered.statement], tampered.parts), 'statements[0].attachments[0]')
+  await expectBadRequest(
+    t,
+    verifySignedStatements([tampered.statement], tampered.parts),
+    'statements[0].attachments[0]',
+  )
 })
 
 t.test('rejects algorithms other than RS256, RS384 and RS512, including none', async (t) => {

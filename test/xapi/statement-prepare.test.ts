@@ -4,7 +4,10 @@ import { prepareStatement, toUtc } from '../../src/xapi/statement-prepare.js'
 import * as spec from './fixtures/spec-statements.js'
 
 const stored = '2026-12-03T10:00:00.123Z'
-const authority: JsonObject = { objectType: 'Agent', account: { homePage: 'https://hub.example', name: 'client-7' } }
+const authority: JsonObject = {
+  objectType: 'Agent',
+  account: { homePage: 'https://hub.example', name: 'client-7' },
+}
 
 t.test('assigns id, timestamp, stored, authority and version to a bare statement', async (t) => {
   const input = spec.copy(spec.simplest)
@@ -16,7 +19,11 @@ t.test('assigns id, timestamp, stored, authority and version to a bare statement
   t.equal(prepared.authority, authority)
   t.equal(prepared.version, '1.0.0', '1.0.3 statements lacking a version get 1.0.0 (Data §2.4.10)')
   t.notOk('id' in input, 'the input is not mutated')
-  t.not(prepareStatement(input, { stored, authority, version: '1.0.3' }).id, prepared.id, 'a new id each time')
+  t.not(
+    prepareStatement(input, { stored, authority, version: '1.0.3' }).id,
+    prepared.id,
+    'a new id each time',
+  )
 })
 
 t.test('keeps what the statement carries, except stored and authority', async (t) => {
@@ -36,23 +43,47 @@ t.test('2.0: version 2.0.0 when absent, timestamps in UTC', async (t) => {
   t.equal(prepared.version, '2.0.0')
   t.equal(prepared.timestamp, '2026-12-03T10:00:00.123456Z')
   t.equal(input.timestamp, '2026-12-03T17:00:00.123456+07:00')
-  const kept = prepareStatement({ ...spec.simplest, version: '1.0.0' }, { stored, authority, version: '2.0.0' })
+  const kept = prepareStatement(
+    { ...spec.simplest, version: '1.0.0' },
+    { stored, authority, version: '2.0.0' },
+  )
   t.equal(kept.version, '1.0.0', 'a sent version is retained')
   const sub = spec.copy(spec.subStatement) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
   sub.object.timestamp = '2027-01-01T00:00:00-05:00'
   const preparedSub = prepareStatement(sub as JsonObject, { stored, authority, version: '2.0.0' })
   t.equal((preparedSub.object as JsonObject).timestamp, '2027-01-01T05:00:00.000Z')
-  t.equal(sub.object.timestamp, '2027-01-01T00:00:00-05:00', 'the SubStatement is copied, not mutated')
+  t.equal(
+    sub.object.timestamp,
+    '2027-01-01T00:00:00-05:00',
+    'the SubStatement is copied, not mutated',
+  )
 })
 
 t.test('returns single context activities as arrays of one (Data §2.4.6.2)', async (t) => {
   const activity = { id: 'http://a.example/parent' }
-  const input: JsonObject = { ...spec.simplest, context: { contextActivities: { parent: activity, other: [activity] } } }
+  const input: JsonObject = {
+    ...spec.simplest,
+    context: { contextActivities: { parent: activity, other: [activity] } },
+  }
   const prepared = prepareStatement(input, { stored, authority, version: '1.0.3' })
-  t.same((prepared.context as JsonObject).contextActivities, { parent: [activity], other: [activity] })
-  t.same((input.context as JsonObject).contextActivities, { parent: activity, other: [activity] }, 'input kept')
-  const arrays: JsonObject = { ...spec.simplest, context: { contextActivities: { other: [activity] } } }
-  t.equal(prepareStatement(arrays, { stored, authority, version: '1.0.3' }).context, arrays.context, 'no copy when nothing changes')
+  t.same((prepared.context as JsonObject).contextActivities, {
+    parent: [activity],
+    other: [activity],
+  })
+  t.same(
+    (input.context as JsonObject).contextActivities,
+    { parent: activity, other: [activity] },
+    'input kept',
+  )
+  const arrays: JsonObject = {
+    ...spec.simplest,
+    context: { contextActivities: { other: [activity] } },
+  }
+  t.equal(
+    prepareStatement(arrays, { stored, authority, version: '1.0.3' }).context,
+    arrays.context,
+    'no copy when nothing changes',
+  )
 })
 
 t.test('toUtc converts any offset and keeps precision', async (t) => {
