@@ -12,6 +12,7 @@ import { HubError } from '../errors.js'
 import type { Db } from '../storage/db.js'
 import {
   insertCurrentKey,
+  selectPublishedKeys,
   selectUsableKeys,
   type StoredSigningKey,
 } from '../storage/signing-key-store.js'
@@ -97,6 +98,7 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
   // their whole lifetime.
   const overlapMs = config.keyOverlapSeconds * 1000 + RELOAD_MS
   let keys = new Map<string, LoadedKey>()
+  let published: JWK[] = []
   let loadedAt = 0
   let unknownKidAt = 0
 
@@ -121,6 +123,7 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
       })
     }
     keys = next
+    published = (await selectPublishedKeys(db)) as JWK[]
     loadedAt = Date.now()
   }
 
@@ -164,7 +167,10 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
 
     async jwks() {
       if (Date.now() - loadedAt > RELOAD_MS) await load()
-      return { keys: [...keys.values()].filter(usable).map((key) => key.publicJwk) }
+      // Every key that ever signed stays published: verifiable credentials signed with a retired
+      // key must keep verifying offline. Access tokens signed with it are refused past the
+      // overlap all the same (verificationKey), and they expire within minutes anyway.
+      return { keys: published }
     },
 
     async rotate() {

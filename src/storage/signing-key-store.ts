@@ -47,6 +47,20 @@ export async function selectUsableKeys(
 }
 
 /**
+ * selectPublishedKeys: the public part of every key the hub has signed with, newest first.
+ * Retired keys stay published so that credentials they signed verify offline for as long as the
+ * credentials live; tokens are still refused once their key's overlap has passed.
+ */
+export async function selectPublishedKeys(sql: Sql): Promise<unknown[]> {
+  const { rows } = await sql.query<{ public_jwk: string }>(
+    'SELECT public_jwk FROM hub_signing_keys ORDER BY created_at DESC',
+  )
+  return rows.map((row) =>
+    typeof row.public_jwk === 'string' ? JSON.parse(row.public_jwk) : row.public_jwk,
+  )
+}
+
+/**
  * insertCurrentKey: retires the current key (if any) and makes `key` current, in one transaction
  * run by the caller. A key already stored under the same kid is left as it is.
  */

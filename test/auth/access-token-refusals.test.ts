@@ -191,9 +191,10 @@ t.test('a retired key stops verifying once the overlap window has passed', async
     ).statusCode,
     401,
   )
+  // The retired key stays published, so credentials it signed keep verifying offline.
   t.equal(
     (await second.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.length,
-    1,
+    2,
   )
 })
 

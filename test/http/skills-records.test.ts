@@ -11,6 +11,8 @@ import {
 } from 'jose'
 import nock from 'nock'
 import t, { type Test } from 'tap'
+import { buildApp } from '../../src/app.js'
+import { testConfig } from '../../src/config.js'
 import { ACTIVITY_TYPES, competenceIri, EXTENSIONS, VERBS } from '../../src/profile/vocabulary.js'
 import { statusListBit } from '../../src/skills/status-list.js'
 import { StatementWriter } from '../../src/storage/statement-writer.js'
@@ -623,3 +625,36 @@ t.test(
     ])
   },
 )
+
+t.test('a credential signed before a key rotation still verifies after the overlap', async (t) => {
+  const hub = await skillsHub(t)
+  await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 })])
+  const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
+    credentials: { jwt: string }[]
+  }
+  const jwt = credentials[0]!.jwt
+
+  await hub.auth.keyRing.rotate()
+  await hub.db.query(
+    `UPDATE hub_signing_keys SET retired_at = now() - interval '30 days' WHERE retired_at IS NOT NULL`,
+  )
+  // A hub started later on the same store knows the old key only from the store.
+  const later = await buildApp(
+    testConfig({ basicKey: 'test-key', basicSecret: 'test-secret-123456' }),
+    { db: hub.db },
+  )
+  t.teardown(() => later.app.close())
+  const jwks = (
+    await later.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
+  ).json() as { keys: JWK[] }
+  await jwtVerify(jwt, createLocalJWKSet(jwks))
+  t.pass('a plain jose verify against the published JWKS accepts it')
+  const verified = (
+    await later.app.inject({
+      method: 'POST',
+      url: '/credentials/verify',
+      payload: { credential: jwt },
+    })
+  ).json() as { verified: boolean }
+  t.equal(verified.verified, true)
+})
