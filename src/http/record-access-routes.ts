@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { unauthorized } from '../auth/auth-errors.js'
+import { learnerFromBearer } from '../auth/learner-identity.js'
 import type { TrustedIssuers } from '../auth/trusted-issuers.js'
 import type { AuditTrail } from '../storage/audit-trail.js'
-import { agentKey } from '../xapi/agent-key.js'
 
 /**
  * GET /me/record-accesses: a citizen sees who looked at their record, when, why and with what
@@ -24,24 +23,7 @@ export async function recordAccessRoutes(
   const { audit, trustedIssuers } = options
 
   app.get('/me/record-accesses', async (request) => {
-    const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(request.headers.authorization ?? '')
-    const token = match?.[1]
-    if (token === undefined) {
-      throw unauthorized(
-        'sign in through the national identity provider',
-        'requires a Bearer token of a trusted identity provider',
-      )
-    }
-    const issuer = trustedIssuers.find(token)
-    if (issuer === undefined) {
-      throw unauthorized(
-        'the bearer token is not from a trusted identity provider',
-        'iss must be a trusted issuer',
-      )
-    }
-    const identity = await trustedIssuers.verify(token, issuer)
-    const learner =
-      agentKey({ account: { homePage: identity.issuer, name: identity.subject } }) ?? ''
+    const learner = await learnerFromBearer(request.headers.authorization, trustedIssuers)
     return { accesses: await audit.accessesTo(learner, SHOWN) }
   })
 }

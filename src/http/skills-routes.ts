@@ -1,11 +1,10 @@
+import { learnerFromBearer } from '../auth/learner-identity.js'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { unauthorized } from '../auth/auth-errors.js'
 import type { KeyRing } from '../auth/signing-keys.js'
 import type { TrustedIssuers } from '../auth/trusted-issuers.js'
 import { HubError } from '../errors.js'
 import { verifyCredential } from '../skills/vc-jwt.js'
 import type { SkillsRecords } from '../storage/skills-records.js'
-import { agentKey } from '../xapi/agent-key.js'
 
 /**
  * Learners' skills records and credentials, and the public verification routes.
@@ -33,23 +32,8 @@ const LIST_PARAMS = {
   params: { type: 'object', properties: { list: { type: 'string', pattern: '^[0-9]{1,9}$' } } },
 }
 
-async function learnerKey(request: FastifyRequest, issuers: TrustedIssuers): Promise<string> {
-  const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(request.headers.authorization ?? '')
-  if (match?.[1] === undefined) {
-    throw unauthorized(
-      'sign in through the national identity provider',
-      'requires a Bearer token of a trusted identity provider',
-    )
-  }
-  const issuer = issuers.find(match[1])
-  if (issuer === undefined) {
-    throw unauthorized(
-      'the bearer token is not from a trusted identity provider',
-      'iss must be a trusted issuer',
-    )
-  }
-  const identity = await issuers.verify(match[1], issuer)
-  return agentKey({ account: { homePage: identity.issuer, name: identity.subject } }) ?? ''
+function learnerKey(request: FastifyRequest, issuers: TrustedIssuers): Promise<string> {
+  return learnerFromBearer(request.headers.authorization, issuers)
 }
 
 export async function skillsRoutes(

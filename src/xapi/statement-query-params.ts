@@ -1,3 +1,4 @@
+import { parseTimestampParam } from './timestamp.js'
 import { badRequest } from '../errors.js'
 import { agentKey, isObject } from './agent-key.js'
 import type { StatementFormat } from './statement-format.js'
@@ -78,12 +79,6 @@ const FORMATS: readonly StatementFormat[] = ['exact', 'ids', 'canonical']
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** An absolute IRI: a scheme, a colon and no whitespace (RFC 3987's outline, checked loosely). */
 const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/
-/** ISO 8601 combined date and time (xAPI Data §4.5), with an optional offset (UTC if absent). */
-const TIMESTAMP = new RegExp(
-  '^(\\d{4})-(\\d{2})-(\\d{2})T([01]\\d|2[0-3]):([0-5]\\d)' + // date, hours, minutes
-    '(?::([0-5]\\d)(?:\\.\\d{1,9})?)?' + // seconds and fraction
-    '(Z|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d)?$', // offset
-)
 const SHA1 = /^[0-9a-f]{40}$/i
 
 /**
@@ -233,16 +228,7 @@ function timestampParam(
   name: string,
 ): string | undefined {
   const value = params[name]
-  if (value === undefined) return undefined
-  const match = TIMESTAMP.exec(value)
-  if (match === null) badRequest(`query.${name}`, 'must be an ISO 8601 combined date and time')
-  // The pattern admits 2023-02-30; a calendar round trip catches impossible dates.
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    badRequest(`query.${name}`, 'must be a valid calendar date')
-  }
-  return value
+  return value === undefined ? undefined : parseTimestampParam(value, `query.${name}`)
 }
 
 /**
