@@ -15,6 +15,8 @@ import type { Db, Sql } from './db.js'
 
 /** One statement ready to be written. */
 export interface InsertRow {
+  /** Storage order, reserved by `allocateSeqs` before the insert (see statement-writer.ts). */
+  seq: string
   id: string
   stored: string
   version: string
@@ -76,6 +78,7 @@ export interface InsertOutcome {
  */
 export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<InsertOutcome> {
   const statements = rows.map((r) => ({
+    seq: r.seq,
     id: r.id,
     stored: r.stored,
     version: r.version,
@@ -110,7 +113,7 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
     body: string | null
   }>(
     `WITH input AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, stored timestamptz, version text,
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (seq bigint, id uuid, stored timestamptz, version text,
          client_id text, actor_key text, verb_id text, voids uuid, ref_target uuid, voided_in_flush boolean,
          hashes jsonb, body jsonb)
      ),
@@ -121,9 +124,10 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
        SELECT s.id, s.body FROM statements s WHERE s.id IN (SELECT id FROM input)
      ),
      ins AS (
-       INSERT INTO statements (id, stored, version, client_id, actor_key, verb_id, voids, voided,
+       INSERT INTO statements (seq, id, stored, version, client_id, actor_key, verb_id, voids, voided,
                                attachment_hashes, body)
-       SELECT i.id, i.stored, i.version, i.client_id, i.actor_key, i.verb_id, i.voids,
+       OVERRIDING SYSTEM VALUE
+       SELECT i.seq, i.id, i.stored, i.version, i.client_id, i.actor_key, i.verb_id, i.voids,
               i.voids IS NULL AND (
                 i.voided_in_flush OR EXISTS (SELECT 1 FROM statements v WHERE v.voids = i.id)
               ),
@@ -174,6 +178,24 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
     else outcome.existing.set(row.id, row.body ?? '{}')
   }
   return outcome
+}
+
+/**
+ * Reserves `count` storage-order numbers from the statements' identity sequence, ascending. The
+ * writer reserves them before inserting so that two flushes can insert concurrently and still
+ * hold disjoint, ordered ranges (see statement-writer.ts). A reservation that is never used
+ * leaves a gap, which paging does not mind.
+ */
+export async function allocateSeqs(sql: Sql, count: number): Promise<string[]> {
+  if (count === 0) return []
+  const { rows } = await sql.query<{ seq: string }>(
+    `SELECT s AS seq FROM (
+       SELECT nextval(pg_get_serial_sequence('statements', 'seq')) AS s
+       FROM generate_series(1, $1::int)) AS reserved
+     ORDER BY s`,
+    [count],
+  )
+  return rows.map((row) => row.seq)
 }
 
 /**
