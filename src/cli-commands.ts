@@ -34,7 +34,7 @@ Credentials
 
 Signing keys
   keys list
-  keys rotate
+  keys rotate [--purpose tokens|credentials]   both purposes unless one is named
 
 Skills records
   frameworks list
@@ -94,6 +94,7 @@ const OPTIONS = {
   apply: { type: 'boolean' },
   limit: { type: 'string' },
   after: { type: 'string' },
+  purpose: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -230,7 +231,11 @@ async function toCall(positionals: string[], values: Values): Promise<Call> {
     case 'keys list':
       return { method: 'GET', path: '/keys' }
     case 'keys rotate':
-      return { method: 'POST', path: '/keys/rotate' }
+      return {
+        method: 'POST',
+        path: '/keys/rotate',
+        ...(values.purpose === undefined ? {} : { body: { purpose: values.purpose } }),
+      }
     case 'frameworks list':
       return { method: 'GET', path: '/frameworks' }
     case 'frameworks load':

@@ -3,6 +3,7 @@
  * start-up, so a bad value stops the hub with a message naming the variable instead of failing
  * later on some request.
  */
+import { purposeOf, type PurposedJwk } from './auth/key-purposes.js'
 import { DEFAULT_NATIONAL_ID_HOMEPAGE } from './profile/vocabulary.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -36,8 +37,12 @@ export interface Config {
   readonly tokenTtlSeconds: number
   /** How long a retired signing key still verifies tokens; never shorter than the token TTL. */
   readonly keyOverlapSeconds: number
-  /** A configured private signing key (JWK, ES256 or EdDSA); generated and stored when absent. */
-  readonly signingKey: Record<string, unknown> | undefined
+  /**
+   * Configured private signing keys (SIGNING_KEY: one JWK, or `{"keys": [...]}` with at most one
+   * per purpose): an RSA key signs credentials, an EC P-256 or Ed25519 key access tokens. A
+   * purpose without a configured key gets a generated one, stored in the database.
+   */
+  readonly signingKeys: readonly PurposedJwk[]
   /** External identity providers whose bearer tokens the hub accepts (TRUSTED_ISSUERS). */
   readonly trustedIssuers: readonly TrustedIssuer[]
   /** Requests per minute per platform unless the platform has its own limit; 0 turns it off. */
@@ -162,17 +167,29 @@ function trustedIssuers(env: Env): TrustedIssuer[] {
   })
 }
 
-function signingKey(env: Env): Record<string, unknown> | undefined {
+function signingKeys(env: Env): PurposedJwk[] {
   const value = jsonValue(env, 'SIGNING_KEY')
-  if (value === undefined) return undefined
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as { d?: unknown }).d !== 'string'
-  ) {
-    throw new ConfigError('SIGNING_KEY must be a private JWK (with "d")')
+  if (value === undefined) return []
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError('SIGNING_KEY must be a private JWK or a JWK Set ({"keys": [...]})')
+  const set = value as { keys?: unknown }
+  const jwks = set.keys === undefined ? [value] : set.keys
+  if (!Array.isArray(jwks) || jwks.length === 0)
+    throw new ConfigError('SIGNING_KEY.keys must be a non-empty array of private JWKs')
+  const keys = jwks.map((jwk: unknown, index) => {
+    const where = set.keys === undefined ? 'SIGNING_KEY' : `SIGNING_KEY.keys[${index}]`
+    if (typeof jwk !== 'object' || jwk === null) throw new ConfigError(`${where} must be a JWK`)
+    const purposed = purposeOf(jwk as Record<string, unknown>)
+    if (typeof purposed === 'string') throw new ConfigError(`${where} ${purposed}`)
+    return purposed
+  })
+  // One current key per purpose: two configured keys for one purpose would each retire the other
+  // on every start.
+  for (const purpose of new Set(keys.map((key) => key.purpose))) {
+    if (keys.filter((key) => key.purpose === purpose).length > 1)
+      throw new ConfigError(`SIGNING_KEY may hold only one key for ${purpose}`)
   }
-  return value as Record<string, unknown>
+  return keys
 }
 
 function nationalIdHomePage(env: Env): string {
@@ -224,7 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     tokenIssuer: optional(env, 'TOKEN_ISSUER') ?? url ?? 'urn:xapi-hub',
     tokenTtlSeconds,
     keyOverlapSeconds,
-    signingKey: signingKey(env),
+    signingKeys: signingKeys(env),
     trustedIssuers: trustedIssuers(env),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120_000, 0, 10_000_000),
     nationalIdHomePage: nationalIdHomePage(env),

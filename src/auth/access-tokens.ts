@@ -3,11 +3,12 @@ import { jwtVerify, SignJWT } from 'jose'
 import type { Config } from '../config.js'
 import { fromJoseError, unauthorized } from './auth-errors.js'
 import { AGENCY_SCOPES, XAPI_SCOPES, type Scope } from './principal.js'
-import { SIGNING_ALGS, type KeyRing } from './signing-keys.js'
+import { TOKEN_ALGS } from './key-purposes.js'
+import type { KeyRing } from './signing-keys.js'
 
 /**
  * The short-lived access tokens the token endpoint issues: JWTs in the RFC 9068 profile
- * (`typ: at+jwt`), signed with the hub's current key. `sub` is the platform, `cid` the credential
+ * (`typ: at+jwt`), signed with the hub's current token key (never a credential key). `sub` is the platform, `cid` the credential
  * that obtained the token (so revoking it ends the token's use at once), `scope` the granted
  * scopes, space-separated (RFC 8693 §4.2).
  */
@@ -35,7 +36,7 @@ export async function issueAccessToken(
   config: Config,
   claims: AccessTokenClaims & { clientId: string },
 ): Promise<IssuedToken> {
-  const { kid, alg, key } = await keyRing.current()
+  const { kid, alg, key } = await keyRing.current('tokens')
   const token = await new SignJWT({
     scope: claims.scopes.join(' '),
     client_id: claims.clientId,
@@ -54,8 +55,9 @@ export async function issueAccessToken(
 }
 
 /**
- * Verifies one of the hub's access tokens: signature by a usable hub key, only the hub's
- * algorithms (so `alg: none` and HMAC confusion are refused), issuer, audience, type, and times.
+ * Verifies one of the hub's access tokens: signature by a usable hub token key, only the token
+ * algorithms (so `alg: none`, HMAC confusion and RS256 JWTs signed with a credential key are
+ * refused), issuer, audience, type, and times.
  */
 export async function verifyAccessToken(
   keyRing: KeyRing,
@@ -64,10 +66,10 @@ export async function verifyAccessToken(
 ): Promise<AccessTokenClaims> {
   let payload
   try {
-    ;({ payload } = await jwtVerify(token, (header) => keyRing.verificationKey(header), {
+    ;({ payload } = await jwtVerify(token, (header) => keyRing.accessTokenKey(header), {
       issuer: config.tokenIssuer,
       audience: accessTokenAudience(config),
-      algorithms: [...SIGNING_ALGS],
+      algorithms: [...TOKEN_ALGS],
       typ: 'at+jwt',
       requiredClaims: ['exp', 'sub', 'cid'],
     }))

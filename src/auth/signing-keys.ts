@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto'
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -14,13 +15,22 @@ import {
   insertCurrentKey,
   selectPublishedKeys,
   selectUsableKeys,
-  type StoredSigningKey,
+  type NewSigningKey,
 } from '../storage/signing-key-store.js'
+import {
+  KEY_PURPOSES,
+  MIN_RSA_BITS,
+  type KeyPurpose,
+  type PurposedJwk,
+  type SigningAlg,
+} from './key-purposes.js'
 
 /**
- * The hub's own token-signing keys. The current key signs; keys retired by a rotation keep
- * verifying (and stay published in the JWKS) for the overlap window, which is never shorter than
- * the token lifetime, so a token issued just before a rotation stays valid until it expires.
+ * The hub's signing keys: one current key per purpose (key-purposes.ts), ES256 for access tokens
+ * and RS256 for credentials. Keys retired by a rotation keep verifying access tokens for the
+ * overlap window, which is never shorter than the token lifetime, so a token issued just before a
+ * rotation stays valid until it expires; every key stays published in the JWKS for good, so
+ * credentials it signed keep verifying offline.
  *
  * Keys live in the store, so they survive restarts and every hub process against one server
  * shares them. A process learns of a rotation made elsewhere when it meets an unknown `kid`, or
@@ -29,61 +39,79 @@ import {
 const RELOAD_MS = 60_000
 /** An unknown `kid` reloads the keys at most this often, so forged kids cannot flood the store. */
 const UNKNOWN_KID_RELOAD_MS = 5_000
-export const SIGNING_ALGS = ['ES256', 'EdDSA'] as const
-type SigningAlg = (typeof SIGNING_ALGS)[number]
 
 interface LoadedKey {
   kid: string
   alg: SigningAlg
+  purpose: KeyPurpose
   privateKey: CryptoKey
   publicKey: CryptoKey
-  publicJwk: JWK
   retiredAt: number | null
 }
 
-export interface KeyRing {
-  /** The current key, to sign with. */
-  current(): Promise<{ kid: string; alg: SigningAlg; key: CryptoKey }>
-  /** The public key for a token's protected header; a 401 for unknown or expired keys. */
-  verificationKey(header: JWSHeaderParameters): Promise<CryptoKey>
-  /** The JSON Web Key Set published at /.well-known/jwks.json (RFC 7517 §5). */
-  jwks(): Promise<{ keys: JWK[] }>
-  /** Generates a new current key; the previous one verifies for the overlap window. */
-  rotate(): Promise<{ kid: string }>
+export interface SigningKey {
+  kid: string
+  alg: SigningAlg
+  key: CryptoKey
 }
 
-async function generate(): Promise<Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
-  return describe(await exportJWK(privateKey), await exportJWK(publicKey), 'ES256')
+export interface RotatedKey {
+  purpose: KeyPurpose
+  kid: string
+  alg: SigningAlg
+}
+
+export interface KeyRing {
+  /** The current key of a purpose, to sign with. */
+  current(purpose: KeyPurpose): Promise<SigningKey>
+  /**
+   * The public key for an access token's protected header: a token key, current or within the
+   * overlap. A 401 for unknown or expired keys and for keys of another purpose.
+   */
+  accessTokenKey(header: JWSHeaderParameters): Promise<CryptoKey>
+  /** The JSON Web Key Set published at /.well-known/jwks.json (RFC 7517 §5). */
+  jwks(): Promise<{ keys: JWK[] }>
+  /** New current keys for the purposes named (all by default); old token keys overlap. */
+  rotate(purposes?: readonly KeyPurpose[]): Promise<RotatedKey[]>
+}
+
+async function generate(purpose: KeyPurpose): Promise<NewSigningKey> {
+  const alg = purpose === 'credentials' ? 'RS256' : 'ES256'
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    modulusLength: MIN_RSA_BITS,
+  })
+  return describe(purpose, alg, await exportJWK(privateKey), await exportJWK(publicKey))
 }
 
 async function describe(
+  purpose: KeyPurpose,
+  alg: SigningAlg,
   privateJwk: JWK,
   publicJwk: JWK,
-  alg: SigningAlg,
-): Promise<Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>> {
+): Promise<NewSigningKey> {
   const kid = await calculateJwkThumbprint(publicJwk)
-  const pub = { ...publicJwk, kid, alg, use: 'sig' }
-  return { kid, alg, privateJwk: { ...privateJwk, kid, alg }, publicJwk: pub }
+  return {
+    kid,
+    alg,
+    purpose,
+    privateJwk: { ...privateJwk, kid, alg },
+    publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
+  }
 }
 
-/** The configured SIGNING_KEY as a stored key: ES256 for EC P-256, EdDSA for Ed25519. */
-async function fromConfig(
-  jwk: Record<string, unknown>,
-): Promise<Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>> {
-  const alg: SigningAlg | undefined =
-    jwk.kty === 'EC' && jwk.crv === 'P-256'
-      ? 'ES256'
-      : jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
-        ? 'EdDSA'
-        : undefined
-  if (alg === undefined)
-    throw new Error('SIGNING_KEY must be an EC P-256 or an Ed25519 private JWK')
-  const publicJwk = Object.fromEntries(Object.entries(jwk).filter(([name]) => name !== 'd'))
-  return describe(jwk as JWK, publicJwk as JWK, alg)
+/**
+ * A configured key as a stored key. The public half is derived by the crypto library rather than
+ * by dropping members, so no private member (`d`, or RSA's `p`, `q`, `dp`, `dq`, `qi`) can ever
+ * reach the published JWKS.
+ */
+async function fromConfig({ purpose, alg, jwk }: PurposedJwk): Promise<NewSigningKey> {
+  const privateKey = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' })
+  const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' })
+  return describe(purpose, alg, jwk as JWK, publicJwk as JWK)
 }
 
-function unknownKey(rule: string): HubError {
+function refused(rule: string): HubError {
   return new HubError('unauthorized', 'the token is not signed by a key the hub accepts', {
     field: 'header.Authorization',
     rule,
@@ -91,7 +119,7 @@ function unknownKey(rule: string): HubError {
   })
 }
 
-/** Loads the keys, generating and storing a first one (or the configured one) when needed. */
+/** Loads the keys, generating and storing (or installing the configured) current ones. */
 export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
   // Another process may go on signing with a key for up to RELOAD_MS after a rotation retired
   // it; verifying for that much longer than the configured overlap keeps such tokens valid for
@@ -116,9 +144,9 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
       next.set(key.kid, {
         kid: key.kid,
         alg,
+        purpose: key.purpose,
         privateKey: (await importJWK(key.privateJwk as JWK, alg)) as CryptoKey,
         publicKey: (await importJWK(key.publicJwk as JWK, alg)) as CryptoKey,
-        publicJwk: key.publicJwk as JWK,
         retiredAt,
       })
     }
@@ -127,9 +155,12 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
     loadedAt = Date.now()
   }
 
-  async function install(key: Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>): Promise<void> {
+  async function install(key: NewSigningKey): Promise<void> {
     await db.transaction((tx) => insertCurrentKey(tx, key))
-    await load()
+  }
+
+  function currentOf(purpose: KeyPurpose): LoadedKey | undefined {
+    return [...keys.values()].find((key) => key.purpose === purpose && key.retiredAt === null)
   }
 
   function usable(key: LoadedKey): boolean {
@@ -137,31 +168,40 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
   }
 
   await load()
-  const configured =
-    config.signingKey === undefined ? undefined : await fromConfig(config.signingKey)
-  const current = [...keys.values()].find((key) => key.retiredAt === null)
-  if (configured !== undefined && current?.kid !== configured.kid) await install(configured)
-  else if (configured === undefined && current === undefined) await install(await generate())
+  for (const purpose of KEY_PURPOSES) {
+    const configured = config.signingKeys.find((key) => key.purpose === purpose)
+    const current = currentOf(purpose)
+    if (configured !== undefined) {
+      const key = await fromConfig(configured)
+      if (current?.kid !== key.kid) await install(key)
+    } else if (current === undefined) {
+      await install(await generate(purpose))
+    }
+  }
+  await load()
 
   return {
-    async current() {
+    async current(purpose) {
       if (Date.now() - loadedAt > RELOAD_MS) await load()
-      const key = [...keys.values()].find((candidate) => candidate.retiredAt === null)
-      if (key === undefined) throw new HubError('internal', 'the hub has no current signing key')
+      const key = currentOf(purpose)
+      if (key === undefined)
+        throw new HubError('internal', `the hub has no current signing key for ${purpose}`)
       return { kid: key.kid, alg: key.alg, key: key.privateKey }
     },
 
-    async verificationKey(header) {
-      if (typeof header.kid !== 'string')
-        throw unknownKey('the token header must name its key (kid)')
+    async accessTokenKey(header) {
+      if (typeof header.kid !== 'string') throw refused('the token header must name its key (kid)')
       let key = keys.get(header.kid)
       if (key === undefined && Date.now() - unknownKidAt > UNKNOWN_KID_RELOAD_MS) {
         unknownKidAt = Date.now()
         await load()
         key = keys.get(header.kid)
       }
-      if (key === undefined || !usable(key)) throw unknownKey('unknown or expired signing key')
-      if (header.alg !== key.alg) throw unknownKey(`the key ${key.kid} signs with ${key.alg} only`)
+      if (key === undefined || !usable(key)) throw refused('unknown or expired signing key')
+      // A credential key never vouches for an access token, whatever the token says.
+      if (key.purpose !== 'tokens')
+        throw refused(`the key ${key.kid} signs ${key.purpose}, not access tokens`)
+      if (header.alg !== key.alg) throw refused(`the key ${key.kid} signs with ${key.alg} only`)
       return key.publicKey
     },
 
@@ -169,14 +209,19 @@ export async function openKeyRing(db: Db, config: Config): Promise<KeyRing> {
       if (Date.now() - loadedAt > RELOAD_MS) await load()
       // Every key that ever signed stays published: verifiable credentials signed with a retired
       // key must keep verifying offline. Access tokens signed with it are refused past the
-      // overlap all the same (verificationKey), and they expire within minutes anyway.
+      // overlap all the same (accessTokenKey), and they expire within minutes anyway.
       return { keys: published }
     },
 
-    async rotate() {
-      const key = await generate()
-      await install(key)
-      return { kid: key.kid }
+    async rotate(purposes = KEY_PURPOSES) {
+      const rotated: RotatedKey[] = []
+      for (const purpose of purposes) {
+        const key = await generate(purpose)
+        await install(key)
+        rotated.push({ purpose, kid: key.kid, alg: key.alg as SigningAlg })
+      }
+      await load()
+      return rotated
     },
   }
 }

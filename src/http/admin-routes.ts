@@ -6,7 +6,8 @@ import type {
   UpdatePlatform,
 } from '../auth/platform-registry.js'
 import { AGENCY_SCOPES, requireScope, XAPI_SCOPES, type Principal } from '../auth/principal.js'
-import { HubError } from '../errors.js'
+import { KEY_PURPOSES, type KeyPurpose } from '../auth/key-purposes.js'
+import { badRequest, HubError } from '../errors.js'
 
 /**
  * The administration API, for operators and the `hub` command line: register, change, suspend
@@ -70,6 +71,23 @@ const CREDENTIAL_SCHEMA = {
 }
 
 type Params = { id: string; credentialId?: string }
+
+/**
+ * The purposes a key rotation applies to: every purpose without a body (one command rotates the
+ * token and the credential key alike), one with `{"purpose": ...}`.
+ */
+function rotationPurposes(body: unknown): readonly KeyPurpose[] {
+  if (body === undefined || body === null) return KEY_PURPOSES
+  if (typeof body !== 'object' || Array.isArray(body))
+    badRequest('body', 'must be a JSON object or empty')
+  const { purpose, ...rest } = body as { purpose?: unknown }
+  const unknown = Object.keys(rest)[0]
+  if (unknown !== undefined) badRequest(unknown, 'is not a property of a key rotation')
+  if (purpose === undefined) return KEY_PURPOSES
+  const known = KEY_PURPOSES.find((candidate) => candidate === purpose)
+  if (known === undefined) badRequest('purpose', `must be one of ${KEY_PURPOSES.join(', ')}`)
+  return [known]
+}
 
 function requireOtherPlatform(principal: Principal, id: string, action: string): void {
   if (principal.clientId === id) {
@@ -184,8 +202,8 @@ export async function adminRoutes(
   app.get('/keys', async () => keyRing.jwks())
 
   app.post('/keys/rotate', async (request) => {
-    const rotated = await keyRing.rotate()
-    request.log.info({ kid: rotated.kid }, 'signing key rotated')
-    return rotated
+    const rotated = await keyRing.rotate(rotationPurposes(request.body))
+    request.log.info({ rotated, by: request.principal.clientId }, 'signing keys rotated')
+    return { rotated }
   })
 }

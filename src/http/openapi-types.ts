@@ -274,8 +274,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The public keys that verify the hub's access tokens
-         * @description A JSON Web Key Set (RFC 7517 §5); retired keys stay listed for an overlap window.
+         * The public keys that verify the hub's access tokens and credentials
+         * @description A JSON Web Key Set (RFC 7517 §5) of every key the hub has signed with, each with `kid`, `alg` and `use`: ES256 (or EdDSA) keys sign access tokens, RS256 keys sign verifiable credentials (Open Badges 3.0 §8.2.3). Retired keys stay listed, so credentials they signed keep verifying offline; tokens signed with them are refused once the overlap has passed.
          */
         get: operations["getJwks"];
         put?: never;
@@ -415,7 +415,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public keys of the hub's token-signing keys */
+        /**
+         * The public keys of every key the hub has signed with
+         * @description The same set as /.well-known/jwks.json: access-token keys (ES256 or EdDSA) and credential keys (RS256), current and retired.
+         */
         get: operations["listSigningKeys"];
         put?: never;
         post?: never;
@@ -435,8 +438,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Generate a new signing key
-         * @description The previous key keeps verifying tokens for the overlap window.
+         * Generate new signing keys
+         * @description Without a body, rotates the access-token key and the credential key; with a purpose, only that one. A retired token key keeps verifying tokens for the overlap window; every retired key stays published so that the credentials it signed keep verifying.
          */
         post: operations["rotateSigningKey"];
         delete?: never;
@@ -3195,19 +3198,33 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    purpose?: "tokens" | "credentials";
+                };
+            };
+        };
         responses: {
-            /** @description The id of the new key. */
+            /** @description The new current keys. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        kid: string;
+                        rotated: {
+                            /** @enum {string} */
+                            purpose: "tokens" | "credentials";
+                            kid: string;
+                            /** @enum {string} */
+                            alg: "ES256" | "RS256";
+                        }[];
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };

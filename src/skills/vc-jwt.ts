@@ -5,7 +5,8 @@ import {
   SignJWT,
   type JWTPayload,
 } from 'jose'
-import { SIGNING_ALGS, type KeyRing } from '../auth/signing-keys.js'
+import { CREDENTIAL_ALGS } from '../auth/key-purposes.js'
+import type { KeyRing } from '../auth/signing-keys.js'
 import type { CredentialObject } from './credentials.js'
 
 /**
@@ -14,6 +15,9 @@ import type { CredentialObject } from './credentials.js'
  * `typ: "JWT"`, and whose payload carries the credential in `vc` with the registered claims
  * `iss` = issuer.id, `sub` = credentialSubject.id, `jti` = id, `nbf` = validFrom and, when the
  * credential has validUntil, `exp`.
+ *
+ * The hub signs with RS256: OB 3.0 §8.2.3 makes it the minimum every verifier supports (an RSA
+ * key of at least 2048 bits, RFC 7518 §3.3), and CLR 2.0 uses the same proof format.
  */
 
 export interface VerificationCheck {
@@ -36,12 +40,12 @@ function seconds(iso: string): number {
   return Math.floor(Date.parse(iso) / 1000)
 }
 
-/** Signs a credential with the hub's current key. */
+/** Signs a credential with the hub's current credential key (RS256). */
 export async function signCredential(
   keyRing: KeyRing,
   credential: CredentialObject,
 ): Promise<string> {
-  const { kid, alg, key } = await keyRing.current()
+  const { kid, alg, key } = await keyRing.current('credentials')
   const validUntil = typeof credential.validUntil === 'string' ? credential.validUntil : undefined
   const jwt = new SignJWT({ vc: credential } as JWTPayload)
     .setProtectedHeader({ alg, kid, typ: 'JWT' })
@@ -92,9 +96,11 @@ export async function verifyCredential(
     if (header.typ !== undefined && header.typ !== 'JWT')
       return fail('signature', 'typ must be "JWT" (OB 3.0 §8.2.3)')
     // The JWS alone: validity is checked below against validFrom and validUntil, and reported
-    // as such rather than as a signature failure.
+    // as such rather than as a signature failure. Every published key counts, as for an offline
+    // verifier: credentials issued before RS256 were signed with the (ES256) token key of the
+    // time. An access token signed with a token key still fails here: its typ is at+jwt.
     const verified = await compactVerify(jwt, createLocalJWKSet(await keyRing.jwks()), {
-      algorithms: [...SIGNING_ALGS],
+      algorithms: [...CREDENTIAL_ALGS],
     })
     payload = JSON.parse(new TextDecoder().decode(verified.payload)) as JWTPayload
   } catch (error) {

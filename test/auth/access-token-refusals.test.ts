@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import {
   base64url,
+  calculateJwkThumbprint,
   decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
   importJWK,
   SignJWT,
   type CryptoKey,
+  type JWK,
 } from 'jose'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { testConfig } from '../../src/config.js'
+import { loadConfig, testConfig } from '../../src/config.js'
 import { startHub, type TestHub } from '../helpers/hub.js'
 import { registerPlatform, xapiGet, type TestPlatform } from './fixtures.js'
 
@@ -37,7 +39,7 @@ async function issue(hub: TestHub, lms: TestPlatform): Promise<string> {
 /** The hub's own current private key, read from the store, to forge tokens the hub would sign. */
 async function hubKey(hub: TestHub): Promise<{ kid: string; key: CryptoKey }> {
   const { rows } = await hub.db.query<{ kid: string; private_jwk: string }>(
-    'SELECT kid, private_jwk FROM hub_signing_keys WHERE retired_at IS NULL',
+    `SELECT kid, private_jwk FROM hub_signing_keys WHERE retired_at IS NULL AND purpose = 'tokens'`,
   )
   const row = rows[0] as { kid: string; private_jwk: string }
   return { kid: row.kid, key: (await importJWK(JSON.parse(row.private_jwk), 'ES256')) as CryptoKey }
@@ -135,15 +137,23 @@ t.test(
     const before = await issue(hub, lms)
     const oldKid = decodeProtectedHeader(before).kid
 
-    const rotated = await hub.app.inject({
-      method: 'POST',
-      url: '/admin/keys/rotate',
-      headers: {
-        authorization: `Basic ${Buffer.from('test-key:test-secret-123456').toString('base64')}`,
-      },
-    })
+    const adminAuth = `Basic ${Buffer.from('test-key:test-secret-123456').toString('base64')}`
+    const rotate = (payload: unknown) =>
+      hub.app.inject({
+        method: 'POST',
+        url: '/admin/keys/rotate',
+        headers: { authorization: adminAuth, 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      })
+    const refused = await rotate({ purpose: 'everything' })
+    t.equal(refused.statusCode, 400)
+    t.match(refused.json(), { error: { field: 'purpose', rule: /tokens, credentials/ } })
+
+    const rotated = await rotate({ purpose: 'tokens' })
     t.equal(rotated.statusCode, 200)
-    t.not(rotated.json().kid, oldKid)
+    const [newKey] = rotated.json().rotated as { purpose: string; kid: string; alg: string }[]
+    t.match(newKey, { purpose: 'tokens', alg: 'ES256' })
+    t.not(newKey!.kid, oldKid)
 
     t.equal(
       (await xapiGet(hub, STATE_URL, `Bearer ${before}`)).statusCode,
@@ -151,17 +161,17 @@ t.test(
       'old token still valid',
     )
     const after = await issue(hub, lms)
-    t.equal(decodeProtectedHeader(after).kid, rotated.json().kid)
+    t.equal(decodeProtectedHeader(after).kid, newKey!.kid)
     t.equal((await xapiGet(hub, STATE_URL, `Bearer ${after}`)).statusCode, 404)
 
-    const kids = (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' }))
-      .json()
-      .keys.map((key: { kid: string }) => key.kid)
+    const keys = (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
+      .keys as { kid: string; alg: string }[]
     t.same(
-      new Set(kids),
-      new Set([oldKid, rotated.json().kid]),
-      'both keys published during the overlap',
+      keys.filter((key) => key.alg === 'ES256').map((key) => key.kid),
+      [newKey!.kid, oldKid],
+      'both token keys published during the overlap, newest first',
     )
+    t.equal(keys.filter((key) => key.alg === 'RS256').length, 1, 'the credential key unchanged')
   },
 )
 
@@ -191,10 +201,11 @@ t.test('a retired key stops verifying once the overlap window has passed', async
     ).statusCode,
     401,
   )
-  // The retired key stays published, so credentials it signed keep verifying offline.
+  // Retired keys stay published, so credentials they signed keep verifying offline: the old and
+  // new token keys and the old and new credential keys.
   t.equal(
     (await second.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.length,
-    2,
+    4,
   )
 })
 
@@ -218,10 +229,32 @@ t.test('signing keys are kept across restarts', async (t) => {
 
 t.test('a configured SIGNING_KEY signs instead of a generated one', async (t) => {
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true })
-  const jwk = await exportJWK(privateKey)
-  const hub = await startHub(t, { signingKey: jwk as Record<string, unknown> })
+  const jwk = (await exportJWK(privateKey)) as Record<string, unknown>
+  const hub = await startHub(t, { signingKeys: [{ purpose: 'tokens', alg: 'EdDSA', jwk }] })
   const lms = await registerPlatform(hub, 'lms-one', ['state'])
   const token = await issue(hub, lms)
   t.equal(decodeProtectedHeader(token).alg, 'EdDSA')
   t.equal((await xapiGet(hub, STATE_URL, `Bearer ${token}`)).statusCode, 404)
+})
+
+t.test('a configured RSA SIGNING_KEY signs credentials and never access tokens', async (t) => {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true })
+  const jwk = (await exportJWK(privateKey)) as Record<string, unknown>
+  const config = loadConfig({ SIGNING_KEY: JSON.stringify(jwk) })
+  t.match(config.signingKeys, [{ purpose: 'credentials', alg: 'RS256' }])
+  const hub = await startHub(t, { signingKeys: config.signingKeys })
+
+  const lms = await registerPlatform(hub, 'lms-one', ['state'])
+  t.equal(decodeProtectedHeader(await issue(hub, lms)).alg, 'ES256', 'tokens keep a generated key')
+  const credentialKey = await hub.auth.keyRing.current('credentials')
+  t.equal(credentialKey.alg, 'RS256')
+  t.equal(credentialKey.kid, await calculateJwkThumbprint(jwk as JWK), 'the configured key')
+  const published = (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
+    .keys as Record<string, unknown>[]
+  const mine = published.find((key) => key.kid === credentialKey.kid)
+  t.match(mine, { kty: 'RSA', alg: 'RS256', n: jwk.n, e: jwk.e })
+  t.notOk(
+    ['d', 'p', 'q', 'dp', 'dq', 'qi'].some((member) => mine !== undefined && member in mine),
+    'only the public half of the configured key is published',
+  )
 })

@@ -89,8 +89,13 @@ t.test("a platform's first connection, step by step, with the command line", asy
 
   const rotated = await run('keys', 'rotate')
   t.equal(rotated.code, 0)
-  const keys = JSON.parse((await run('keys', 'list')).out).keys
-  t.equal(keys.length, 2, 'old and new signing keys during the overlap')
+  t.match(JSON.parse(rotated.out).rotated, [{ purpose: 'tokens' }, { purpose: 'credentials' }])
+  t.equal(JSON.parse((await run('keys', 'list')).out).keys.length, 4, 'old and new, both purposes')
+  const credentialsOnly = await run('keys', 'rotate', '--purpose', 'credentials')
+  t.match(JSON.parse(credentialsOnly.out).rotated, [{ purpose: 'credentials', alg: 'RS256' }])
+  t.equal(JSON.parse((await run('keys', 'list')).out).keys.length, 5, 'every key stays published')
+  const wrong = await run('keys', 'rotate', '--purpose', 'everything')
+  t.equal(wrong.code, 1, 'the hub refuses an unknown purpose')
 
   t.equal((await run('platforms', 'remove', 'moodle-hue')).code, 0)
 })

@@ -1,9 +1,11 @@
 import '../helpers/promise-with-resolvers.js'
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import {
   createLocalJWKSet,
   decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
+  importJWK,
   jwtVerify,
   SignJWT,
   type CryptoKey,
@@ -353,11 +355,18 @@ t.test(
     const first = credentials.find((c) => c.competence === C11)!
     const header = decodeProtectedHeader(first.jwt)
     t.equal(header.typ, 'JWT', 'OB 3.0 §8.2.3: typ JWT')
-    t.ok(
-      jwks.keys.some((k) => k.kid === header.kid),
-      'kid names a key of the JWKS',
+    t.equal(header.alg, 'RS256', 'OB 3.0 §8.2.3: RS256, which every verifier supports')
+    const key = jwks.keys.find((k) => k.kid === header.kid)
+    t.match(key, { kty: 'RSA', alg: 'RS256', use: 'sig' }, 'kid names an RS256 key of the JWKS')
+    t.notOk(
+      ['d', 'p', 'q', 'dp', 'dq', 'qi'].some((member) => member in key!),
+      'no private member is published',
     )
-    const { payload } = await jwtVerify(first.jwt, keySet)
+    const bits = createPublicKey({ key: key as JsonWebKey, format: 'jwk' }).asymmetricKeyDetails
+      ?.modulusLength
+    t.ok(bits !== undefined && bits >= 2048, `the RSA key has ${bits} bits, at least 2048`)
+    // A baseline verifier: RS256 only, the hub's published key set, nothing of the hub's code.
+    const { payload } = await jwtVerify(first.jwt, keySet, { algorithms: ['RS256'] })
     const vc = payload.vc as Record<string, unknown> & { id: string; validFrom: string }
     t.same(vc['@context'], [
       'https://www.w3.org/ns/credentials/v2',
@@ -407,7 +416,9 @@ t.test(
       type: string
     }
     t.equal(clr.type, 'ClrCredential')
-    const clrVc = (await jwtVerify(clr.jwt, keySet)).payload.vc as Record<string, unknown>
+    t.match(decodeProtectedHeader(clr.jwt), { alg: 'RS256', kid: header.kid, typ: 'JWT' })
+    const clrVc = (await jwtVerify(clr.jwt, keySet, { algorithms: ['RS256'] })).payload
+      .vc as Record<string, unknown>
     t.same(clrVc.type, ['VerifiableCredential', 'ClrCredential'])
     t.ok(
       (clrVc['@context'] as string[]).includes(
@@ -626,15 +637,35 @@ t.test(
   },
 )
 
-t.test('a credential signed before a key rotation still verifies after the overlap', async (t) => {
+/** The hub's JWKS as an offline verifier saves it. */
+async function publishedKeys(hub: { app: TestHub['app'] }): Promise<{ keys: JWK[] }> {
+  return (await hub.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as {
+    keys: JWK[]
+  }
+}
+
+t.test('credentials signed before a key rotation still verify after the overlap', async (t) => {
   const hub = await skillsHub(t)
   await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 })])
   const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
     credentials: { jwt: string }[]
   }
   const jwt = credentials[0]!.jwt
+  const clr = ((await hub.asLearner('/me/credentials/clr', 'citizen-1')).json() as { jwt: string })
+    .jwt
+  const oldKid = decodeProtectedHeader(jwt).kid
 
-  await hub.auth.keyRing.rotate()
+  const rotated = await admin(hub, 'POST', '/keys/rotate')
+  t.equal(rotated.statusCode, 200)
+  const { rotated: keys } = rotated.json() as { rotated: { purpose: string; alg: string }[] }
+  t.match(
+    keys.map((key) => [key.purpose, key.alg]),
+    [
+      ['tokens', 'ES256'],
+      ['credentials', 'RS256'],
+    ],
+    'one rotation renews the token key and the credential key',
+  )
   await hub.db.query(
     `UPDATE hub_signing_keys SET retired_at = now() - interval '30 days' WHERE retired_at IS NOT NULL`,
   )
@@ -644,17 +675,92 @@ t.test('a credential signed before a key rotation still verifies after the overl
     { db: hub.db },
   )
   t.teardown(() => later.app.close())
-  const jwks = (
-    await later.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
-  ).json() as { keys: JWK[] }
-  await jwtVerify(jwt, createLocalJWKSet(jwks))
-  t.pass('a plain jose verify against the published JWKS accepts it')
+  const keySet = createLocalJWKSet(await publishedKeys(later))
+  for (const credential of [jwt, clr]) {
+    await jwtVerify(credential, keySet, { algorithms: ['RS256'] })
+    const verified = (
+      await later.app.inject({
+        method: 'POST',
+        url: '/credentials/verify',
+        payload: { credential },
+      })
+    ).json() as { verified: boolean }
+    t.equal(verified.verified, true)
+  }
+  t.pass('a plain jose verify against the published JWKS accepts the Open Badge and the CLR')
+
+  await hub.store([achievement('citizen-2', VERBS.passed, { competences: [C11], level: 2 })])
+  const fresh = (await hub.asLearner('/me/credentials', 'citizen-2')).json() as {
+    credentials: { jwt: string }[]
+  }
+  const header = decodeProtectedHeader(fresh.credentials[0]!.jwt)
+  t.equal(header.alg, 'RS256')
+  t.not(header.kid, oldKid, 'new credentials are signed with the new credential key')
+})
+
+t.test('credentials signed with ES256 before RS256 credential keys keep verifying', async (t) => {
+  const hub = await skillsHub(t)
+  await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 })])
+  const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
+    credentials: { jwt: string }[]
+  }
+  const { payload } = await jwtVerify(
+    credentials[0]!.jwt,
+    createLocalJWKSet(await publishedKeys(hub)),
+  )
+  // Until credential keys had their own purpose, the ES256 token key signed credentials too;
+  // such credentials are in learners' wallets and must keep verifying.
+  const { rows } = await hub.db.query<{ kid: string; private_jwk: string }>(
+    `SELECT kid, private_jwk FROM hub_signing_keys WHERE purpose = 'tokens'`,
+  )
+  const tokenKey = rows[0]!
+  const legacy = await new SignJWT(payload)
+    .setProtectedHeader({ alg: 'ES256', kid: tokenKey.kid, typ: 'JWT' })
+    .sign(await importJWK(JSON.parse(tokenKey.private_jwk) as JWK, 'ES256'))
+
+  await jwtVerify(legacy, createLocalJWKSet(await publishedKeys(hub)))
   const verified = (
-    await later.app.inject({
+    await hub.app.inject({
       method: 'POST',
       url: '/credentials/verify',
-      payload: { credential: jwt },
+      payload: { credential: legacy },
     })
   ).json() as { verified: boolean }
-  t.equal(verified.verified, true)
+  t.equal(verified.verified, true, 'the verification endpoint accepts the ES256 credential')
+})
+
+t.test('a credential key never vouches for an access token', async (t) => {
+  const hub = await skillsHub(t)
+  await hub.store([achievement('citizen-1', VERBS.passed, { competences: [C11], level: 2 })])
+  const { credentials } = (await hub.asLearner('/me/credentials', 'citizen-1')).json() as {
+    credentials: { jwt: string }[]
+  }
+  const bearer = async (token: string) =>
+    (
+      await hub.app.inject({
+        method: 'GET',
+        url: '/xapi/statements',
+        headers: { authorization: `Bearer ${token}`, 'x-experience-api-version': '2.0.0' },
+      })
+    ).statusCode
+  t.equal(await bearer(credentials[0]!.jwt), 401, 'a credential JWT is no access token')
+
+  // Even a well-formed access token signed with the credential key is refused.
+  const { rows } = await hub.db.query<{ kid: string; private_jwk: string }>(
+    `SELECT kid, private_jwk FROM hub_signing_keys WHERE purpose = 'credentials'`,
+  )
+  const credentialKey = rows[0]!
+  const { rows: platforms } = await hub.db.query<{ id: string }>(
+    `SELECT id FROM platform_credentials WHERE platform_id = 'hub-admin' AND revoked_at IS NULL`,
+  )
+  const forged = await new SignJWT({ scope: 'all', client_id: 'test-key', cid: platforms[0]!.id })
+    .setProtectedHeader({ alg: 'RS256', kid: credentialKey.kid, typ: 'at+jwt' })
+    .setIssuer(testConfig({}).tokenIssuer)
+    .setAudience(`${testConfig({}).tokenIssuer}/xapi`)
+    .setSubject('hub-admin')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .setJti('forged-1')
+    .sign(await importJWK(JSON.parse(credentialKey.private_jwk) as JWK, 'RS256'))
+  t.equal(await bearer(forged), 401, 'an RS256 access token signed with the credential key')
 })
