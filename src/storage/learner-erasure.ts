@@ -93,6 +93,8 @@ export async function eraseLearner(
     await tx.query(UNCOUNT_ACTIVE, [learnerKey])
     await tx.query(UNCOUNT_LEARNER, [learnerKey])
     await tx.query(UNCOUNT_ATTAINMENTS, [learnerKey])
+    // Queued rechecks name the learner in clear; with their attainments gone they have no work.
+    await tx.query('DELETE FROM attainment_rechecks WHERE learner_key = $1', [learnerKey])
 
     // statement_index has no foreign key (migration 0010): its rows go first, by seq.
     await tx.query('DELETE FROM statement_index WHERE seq = ANY($1::bigint[])', [seqs])
