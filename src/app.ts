@@ -105,9 +105,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
   const profile = NationalProfile.load({ identityHomePage: config.nationalIdHomePage })
   const profileModes = new ProfileModes(db)
+  const baseUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const records = createSkillsRecords(db, catalog, {
     issuer: { id: config.publicUrl ?? config.tokenIssuer, name: 'National Learning Record Hub' },
-    baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    baseUrl,
     sign: (credential) => signCredential(auth.keyRing, credential),
   })
 
@@ -154,6 +155,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     auth,
     audit,
     projector: agencyProjector,
+    // A home page of the hub itself: the pseudonyms are accounts nobody else issued.
+    erasedHomePage: `${baseUrl}/erased-persons`,
     prefix: '/admin',
   })
   const { authenticator } = auth

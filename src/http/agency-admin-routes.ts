@@ -22,6 +22,8 @@ export interface AgencyAdminRoutesOptions {
   auth: HubAuth
   audit: AuditTrail
   projector: AgencyProjector
+  /** The account home page of the pseudonyms an erasure leaves in kept statements. */
+  erasedHomePage: string
 }
 
 const PROVINCE = '^[A-Za-z0-9_-]{1,32}$'
@@ -65,7 +67,7 @@ export async function agencyAdminRoutes(
   app: FastifyInstance,
   options: AgencyAdminRoutesOptions,
 ): Promise<void> {
-  const { db, auth, audit, projector } = options
+  const { db, auth, audit, projector, erasedHomePage } = options
   app.decorateRequest('principal', null as unknown as Principal)
   app.addHook('onRequest', async (request) => {
     request.principal = await auth.authenticator.authenticate(request.headers.authorization)
@@ -113,7 +115,10 @@ export async function agencyAdminRoutes(
 
   app.delete('/learners/:learner', async (request) => {
     const learner = learnerKeyOf((request.params as { learner: string }).learner)
-    const report = await eraseLearner(db, audit, learner, request.principal.clientId)
+    const report = await eraseLearner(db, audit, learner, {
+      actor: request.principal.clientId,
+      erasedHomePage,
+    })
     request.log.info({ by: request.principal.clientId, ...report }, 'learner erased')
     return report
   })

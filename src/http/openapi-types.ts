@@ -810,8 +810,10 @@ export interface paths {
          *     names any more; revokes their credentials (status list) and erases their content; takes
          *     their contributions out of the statistics rollups; and appends an audit entry holding a
          *     salted hash of the learner, never the identifier. Statements naming the learner only in
-         *     a related position (instructor, team) are other learners' records and stay
-         *     (`relatedKept`). Also `hub learners erase`.
+         *     a related position (instructor, team, context agent) are other learners' records and
+         *     stay, with the learner replaced in their body by a pseudonymous Agent (an account on the
+         *     hub's `/erased-persons` home page named by that salted hash) and their signature
+         *     attachment dropped (`relatedRedacted`). Also `hub learners erase`.
          */
         delete: operations["eraseLearner"];
         options?: never;
@@ -1641,8 +1643,8 @@ export interface components {
             documents: number;
             attachments: number;
             credentialsRevoked: number;
-            /** @description Statements that still name the learner in a related position. */
-            relatedKept: number;
+            /** @description Kept statements (the learner in a related position) whose body now names a pseudonymous Agent instead of the learner. */
+            relatedRedacted: number;
         };
     };
     responses: {
@@ -3874,7 +3876,7 @@ export interface operations {
                      *       "documents": 3,
                      *       "attachments": 0,
                      *       "credentialsRevoked": 4,
-                     *       "relatedKept": 1
+                     *       "relatedRedacted": 1
                      *     }
                      */
                     "application/json": components["schemas"]["ErasureReport"];

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { EXTENSIONS, VERBS } from '../profile/vocabulary.js'
+import { clearAttainmentRechecks, recheckAttainments } from './attainment-recheck.js'
 import type { Db, Sql } from './db.js'
 
 /**
@@ -10,13 +11,16 @@ import type { Db, Sql } from './db.js'
  * lock, so every statement is counted exactly once even with several hub processes.
  *
  * Attainments follow the skills evidence instead, with a cursor of their own that never passes
- * the skills projector's: evidence for statements up to that cursor is written.
+ * the skills projector's: evidence for statements up to that cursor is written. Evidence the
+ * skills projector withdraws later (voiding) is queued by it and rechecked here in the same
+ * batches (src/storage/attainment-recheck.ts).
  *
  * What a batch counts (docs/privacy.md explains why these rules):
  * - a statement's province is its own `context.extensions` province, `unknown` when absent, so
  *   the cell a statement was counted in can be found again from the statement alone (erasure);
- * - a voiding statement takes its target back out of the statements rollup; active learners and
- *   first attainments stay counted (they are facts about learners, not about that statement);
+ * - a voiding statement takes its target back out of the statements rollup; active learners stay
+ *   counted (the learner was active all the same); a first attainment resting on the voided
+ *   statement moves to the learner's next evidence, or is taken back when there is none;
  * - a learner's province is the one their latest statement declared; moving a learner moves
  *   them between cells of the learners rollup.
  */
@@ -109,10 +113,10 @@ const UPDATE_LEARNERS = `WITH ${BATCH}, agg AS (
 
 /** First attainments of (learner, competence, level) in an evidence seq range, and their rollup. */
 const COUNT_ATTAINMENTS = `WITH fresh AS (
-    INSERT INTO learner_attainments (learner_key, competence_iri, level, month, province)
+    INSERT INTO learner_attainments (learner_key, competence_iri, level, month, province, seq)
     SELECT DISTINCT ON (e.learner_key, e.competence_iri, e.level)
       e.learner_key, e.competence_iri, e.level, date_trunc('month', e.achieved_at)::date,
-      COALESCE(l.province, 'unknown')
+      COALESCE(l.province, 'unknown'), e.seq
     FROM skills_evidence e LEFT JOIN learners l ON l.learner_key = e.learner_key
     WHERE e.seq > $1 AND e.seq <= $2 AND NOT e.withdrawn
     ORDER BY e.learner_key, e.competence_iri, e.level, e.seq
@@ -179,6 +183,11 @@ async function attainmentsBatch(tx: Sql): Promise<boolean> {
   return true
 }
 
+/** Withdrawn evidence queued by the skills projector, against what the cursor has counted. */
+async function recheckBatch(tx: Sql): Promise<boolean> {
+  return recheckAttainments(tx, await selectAgencyCursor(tx, 'attainments'))
+}
+
 export interface AgencyProjector {
   wake(): void
   /** Runs batches until both cursors reach what can be counted now. */
@@ -203,7 +212,8 @@ export function createAgencyProjector(db: Db, log?: Logger): AgencyProjector {
     db.transaction(async (tx) => {
       await lockAgencyProjection(tx)
       const counted = await statementsBatch(tx)
-      return (await attainmentsBatch(tx)) || counted
+      const attained = await attainmentsBatch(tx)
+      return (await recheckBatch(tx)) || attained || counted
     })
 
   async function drain(): Promise<void> {
@@ -236,6 +246,8 @@ export function createAgencyProjector(db: Db, log?: Logger): AgencyProjector {
       await tx.query(`TRUNCATE learners, learner_months, learner_attainments, stats_platform_monthly,
         stats_learners_monthly, stats_attainments_monthly`)
       await tx.query('UPDATE agency_projector SET seq = 0')
+      // The recount reads withdrawals from the evidence itself; queued rechecks would be no-ops.
+      await clearAttainmentRechecks(tx)
       while (await statementsBatch(tx)) {
         // One transaction: the rebuilt figures appear all at once.
       }

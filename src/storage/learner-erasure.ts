@@ -1,3 +1,4 @@
+import { pseudonymousAgent } from '../xapi/agent-redaction.js'
 import { indexKey } from '../xapi/statement-index-keys.js'
 import {
   FACT_PARAMS,
@@ -7,6 +8,7 @@ import {
 } from './agency-projector.js'
 import type { AuditTrail } from './audit-trail.js'
 import type { Db } from './db.js'
+import { redactRelatedStatements } from './related-redaction.js'
 import { lockProjection } from './skills-store.js'
 
 /**
@@ -22,15 +24,16 @@ import { lockProjection } from './skills-store.js'
  *    keys), and the evidence trigger revokes credentials resting on it; every other credential of
  *    the learner is revoked, and the signed credentials' content erased (the status list entry
  *    stays, revoked, so verifiers see the revocation);
- * 4. index rows other statements carry for the learner (a related position, or inherited by a
- *    voiding statement) are deleted, so queries by that agent find nothing;
+ * 4. statements kept because they name the learner only in a related position (instructor, team
+ *    member, context agent; they are other learners' records) have the learner replaced by a
+ *    pseudonymous Agent in their bodies (src/storage/related-redaction.ts), and every index row
+ *    other statements carry for the learner (a related position, or inherited by a statement
+ *    targeting one) is deleted, so queries by that agent find nothing. The pseudonym gets no
+ *    index rows: nobody can query the statements by it, as the learner or otherwise;
  * 5. attachments no statement names any more, and the learner's state and agent profile
  *    documents, are deleted;
  * 6. the erasure is audited with a salted hash of the learner, never the identifier.
  *
- * Statements naming the learner only in a related position (instructor, team member, context
- * agent) stay: they are other learners' records. Their bodies still hold the identifier; this is
- * listed as a known gap in docs/privacy.md.
  */
 
 export interface ErasureReport {
@@ -38,8 +41,8 @@ export interface ErasureReport {
   documents: number
   attachments: number
   credentialsRevoked: number
-  /** Statements that keep naming the learner in a related position. */
-  relatedKept: number
+  /** Kept statements whose body named the learner, now naming a pseudonym instead. */
+  relatedRedacted: number
 }
 
 const ABOUT_LEARNER = `
@@ -70,15 +73,22 @@ const UNCOUNT_ATTAINMENTS = `WITH gone AS (DELETE FROM learner_attainments WHERE
   WHERE s.month = d.month AND s.province = d.province AND s.competence_iri = d.competence_iri
     AND s.level = d.level`
 
-/** Erases a learner; `actor` is the administrator's platform id, for the audit entry. */
+/**
+ * Erases a learner; `actor` is the administrator's platform id, for the audit entry, and
+ * `erasedHomePage` the account home page of the pseudonyms left in kept statements.
+ */
 export async function eraseLearner(
   db: Db,
   audit: AuditTrail,
   learnerKey: string,
-  actor: string,
+  options: { actor: string; erasedHomePage: string },
 ): Promise<ErasureReport> {
+  const { actor } = options
   const subject = await audit.subjectOf(learnerKey)
   const agentIndexKey = indexKey.agent(learnerKey)
+  // The audit trail's salted hash: the erasure entry and the pseudonyms name the same person,
+  // and only someone who already knows the identifier (and the hub's salt) can link them to it.
+  const pseudonym = pseudonymousAgent(options.erasedHomePage, subject)
   return db.transaction(async (tx) => {
     await lockAgencyProjection(tx)
     await lockProjection(tx)
@@ -93,6 +103,8 @@ export async function eraseLearner(
     await tx.query(UNCOUNT_ACTIVE, [learnerKey])
     await tx.query(UNCOUNT_LEARNER, [learnerKey])
     await tx.query(UNCOUNT_ATTAINMENTS, [learnerKey])
+    // Queued rechecks name the learner in clear; with their attainments gone they have no work.
+    await tx.query('DELETE FROM attainment_rechecks WHERE learner_key = $1', [learnerKey])
 
     // statement_index has no foreign key (migration 0010): its rows go first, by seq.
     await tx.query('DELETE FROM statement_index WHERE seq = ANY($1::bigint[])', [seqs])
@@ -106,10 +118,14 @@ export async function eraseLearner(
        WHERE learner_key = $1`,
       [learnerKey, `erased:${subject}`],
     )
-    const related = await tx.query('DELETE FROM statement_index WHERE key = $1', [agentIndexKey])
+    const related = await redactRelatedStatements(tx, learnerKey, agentIndexKey, pseudonym)
+    await tx.query('DELETE FROM statement_index WHERE key = $1', [agentIndexKey])
 
-    const hashes = [...new Set(deleted.flatMap((row) => row.hashes ?? []))]
-    // No index serves `attachment_hashes`; this scan runs only when erased statements had any.
+    const hashes = [
+      ...new Set([...deleted.flatMap((row) => row.hashes ?? []), ...related.droppedHashes]),
+    ]
+    // No index serves `attachment_hashes`; this scan runs only when erased statements had any
+    // (or redacted ones had signatures).
     const attachments =
       hashes.length === 0
         ? { rowCount: 0 }
@@ -125,7 +141,7 @@ export async function eraseLearner(
       documents: documents.rowCount,
       attachments: attachments.rowCount,
       credentialsRevoked: revoked.rowCount,
-      relatedKept: related.rowCount,
+      relatedRedacted: related.redacted,
     }
     await audit.append(tx, {
       actor,

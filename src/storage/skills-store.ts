@@ -348,6 +348,21 @@ export async function reconcileEvidence(
   )
 }
 
+const WITHDRAW = (table: string) => `UPDATE ${table} e SET withdrawn = true
+  FROM statements s
+  WHERE s.id = ANY($1::uuid[]) AND s.voided AND e.seq = s.seq AND NOT e.withdrawn`
+
+/**
+ * Live withdrawals also queue the attainments they may change (migration 0011) in the same SQL
+ * statement, so the agency projector sees a queued attainment only with its withdrawal, and
+ * never a withdrawal without its queued attainment, whichever process runs which projector.
+ */
+const WITHDRAW_AND_QUEUE = `WITH w AS (${WITHDRAW('skills_evidence')}
+    RETURNING e.learner_key, e.competence_iri, e.level)
+  INSERT INTO attainment_rechecks (learner_key, competence_iri, level)
+  SELECT DISTINCT learner_key, competence_iri, level FROM w
+  ON CONFLICT DO NOTHING`
+
 /**
  * Withdraws the evidence of statements that voiding statements target, when the store marked
  * the target voided (a voiding statement aimed at another voiding statement voids nothing).
@@ -358,12 +373,7 @@ export async function withdrawVoided(
   targetIds: readonly string[],
 ): Promise<void> {
   if (targetIds.length === 0) return
-  await sql.query(
-    `UPDATE ${TABLES[table]} e SET withdrawn = true
-     FROM statements s
-     WHERE s.id = ANY($1::uuid[]) AND s.voided AND e.seq = s.seq AND NOT e.withdrawn`,
-    [targetIds],
-  )
+  await sql.query(table === 'live' ? WITHDRAW_AND_QUEUE : WITHDRAW(TABLES[table]), [targetIds])
 }
 
 export async function truncateRebuild(sql: Sql): Promise<void> {

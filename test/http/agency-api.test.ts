@@ -326,7 +326,7 @@ t.test(
       `/learners/${encodeURIComponent(JSON.stringify({ mbox: `mailto:${email}` }))}`,
     )
     t.equal(res.statusCode, 200, res.body)
-    t.match(res.json(), { statements: 3, documents: 1, relatedKept: 1, credentialsRevoked: 1 })
+    t.match(res.json(), { statements: 3, documents: 1, relatedRedacted: 1, credentialsRevoked: 1 })
     const credential = await hub.db.query<{ revoked: boolean; jwt: string; learner_key: string }>(
       'SELECT revoked_at IS NOT NULL AS revoked, jwt, learner_key FROM skills_credentials WHERE status_list = 900',
     )
