@@ -5,7 +5,7 @@ import type { Sql } from './db.js'
  * agency projector goes, instead of waiting for `hub statistics rebuild`.
  *
  * The skills projector queues each (learner, competence, level) whose evidence it withdraws in
- * `attainment_rechecks` (migration 0011), in the transaction that withdraws it. The agency
+ * `attainment_rechecks` (migration 0012), in the transaction that withdraws it. The agency
  * projector, holding its lock, takes queued triples out and recomputes each from the evidence
  * that remains, in ONE SQL statement: it sees a queued triple only together with the withdrawal
  * that queued it (they committed together), and the dequeue, the recomputation and the rollup

@@ -353,7 +353,7 @@ const WITHDRAW = (table: string) => `UPDATE ${table} e SET withdrawn = true
   WHERE s.id = ANY($1::uuid[]) AND s.voided AND e.seq = s.seq AND NOT e.withdrawn`
 
 /**
- * Live withdrawals also queue the attainments they may change (migration 0011) in the same SQL
+ * Live withdrawals also queue the attainments they may change (migration 0012) in the same SQL
  * statement, so the agency projector sees a queued attainment only with its withdrawal, and
  * never a withdrawal without its queued attainment, whichever process runs which projector.
  */
