@@ -40,7 +40,8 @@ import { NationalProfile } from './profile/national-profile.js'
 import { ProfileModes } from './profile/profile-modes.js'
 import type { Db } from './storage/db.js'
 import { openStorage } from './storage/open.js'
-import { StatementWriter } from './storage/statement-writer.js'
+import { createIndexUpkeep } from './storage/statement-index-upkeep.js'
+import { depthForPool, StatementWriter } from './storage/statement-writer.js'
 
 export interface BuildOptions {
   /** An already opened store (tests share one per file); opened from the config otherwise. */
@@ -99,10 +100,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const projector = createSkillsProjector(db, catalog)
   const agencyProjector = createAgencyProjector(db)
   const audit = await openAuditTrail(db)
-  const writer = new StatementWriter(db, () => {
-    projector.wake()
-    agencyProjector.wake()
-  })
+  const indexUpkeep = createIndexUpkeep(db)
+  const writer = new StatementWriter(
+    db,
+    () => {
+      projector.wake()
+      agencyProjector.wake()
+      indexUpkeep.afterCommit()
+    },
+    { maxDepth: depthForPool(config.poolSize) },
+  )
   const profile = NationalProfile.load({ identityHomePage: config.nationalIdHomePage })
   const profileModes = new ProfileModes(db)
   const baseUrl = config.publicUrl ?? `http://localhost:${config.port}`
@@ -195,6 +202,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Close order: the server has stopped taking requests; queued statements commit; then the store.
   app.addHook('onReady', async () => projector.start())
   app.addHook('onClose', () => writer.close())
+  app.addHook('onClose', () => indexUpkeep.stop())
   app.addHook('onClose', () => projector.stop())
   app.addHook('onReady', async () => agencyProjector.start())
   app.addHook('onClose', () => agencyProjector.stop())

@@ -190,7 +190,7 @@ export async function allocateSeqs(sql: Sql, count: number): Promise<string[]> {
   if (count === 0) return []
   const { rows } = await sql.query<{ seq: string }>(
     `SELECT s AS seq FROM (
-       SELECT nextval(pg_get_serial_sequence('statements', 'seq')) AS s
+       SELECT nextval('statements_seq_seq'::regclass) AS s
        FROM generate_series(1, $1::int)) AS reserved
      ORDER BY s`,
     [count],

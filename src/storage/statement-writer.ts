@@ -34,8 +34,8 @@ export type { WriteRequest, WriteResult } from './flush-rows.js'
  * SQL instead of a round trip and a commit; when idle a flush carries one request and adds no
  * delay.
  *
- * On a PostgreSQL server two flushes are in flight at once, so the hub prepares one while the
- * server writes the other and the server's inserts run on two backends. Each write attempt
+ * On a PostgreSQL server several flushes are in flight at once, so the hub prepares one while the
+ * server writes others, and the server's inserts run on several backends. Each write attempt
  * takes a ticket, and tickets keep storage order equal to commit order:
  * 1. a ticket reserves its `seq` values only after the previous ticket reserved its own, so
  *    ticket order is `seq` order;
@@ -54,8 +54,17 @@ export type { WriteRequest, WriteResult } from './flush-rows.js'
  *   request, so one client's conflict never fails another client's request in the same flush.
  */
 
-/** Most statements one flush takes; bounds the size of the one SQL statement a flush sends. */
-const MAX_FLUSH_STATEMENTS = 5000
+/**
+ * Most statements one flush takes. It bounds the size of the one SQL statement a flush sends, and
+ * under load it splits the queue over the flushes in flight instead of one flush taking it all
+ * while the others wait for its commit.
+ */
+const MAX_FLUSH_STATEMENTS = 1000
+/**
+ * Flushes in flight on a PostgreSQL server. Each holds a connection; beyond the server's cores
+ * more only queue (measured: 2 and 4 are within noise of each other on 2 cores, docs/performance.md).
+ */
+const SERVER_DEPTH = 4
 
 interface Flush {
   batch: Pending[]
@@ -63,9 +72,17 @@ interface Flush {
   ids: FlushIds
 }
 
+/**
+ * The most flushes a pool of `poolSize` connections can carry: a flush waiting for an earlier
+ * one to commit holds a connection, so one must stay free for the earliest flush.
+ */
+export function depthForPool(poolSize: number): number {
+  return Math.max(1, poolSize - 1)
+}
+
 export interface WriterOptions {
-  /** Flushes in flight at once; defaults to 2 on a PostgreSQL server and 1 on PGlite. */
-  depth?: number
+  /** At most this many flushes in flight (SERVER_DEPTH on a server, 1 on PGlite); see depthForPool. */
+  maxDepth?: number
 }
 
 export class StatementWriter {
@@ -94,7 +111,10 @@ export class StatementWriter {
     private readonly onCommitted?: () => void,
     options: WriterOptions = {},
   ) {
-    this.depth = db.kind === 'pglite' ? 1 : Math.max(1, options.depth ?? 2)
+    this.depth =
+      db.kind === 'pglite'
+        ? 1
+        : Math.max(1, Math.min(SERVER_DEPTH, options.maxDepth ?? SERVER_DEPTH))
   }
 
   /** Queues a request's statements; resolves once they are committed. */

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { StatementWriter, type WriteRequest } from '../../src/storage/statement-writer.js'
+import {
+  depthForPool,
+  StatementWriter,
+  type WriteRequest,
+} from '../../src/storage/statement-writer.js'
 import type { JsonObject } from '../../src/xapi/agent-key.js'
+import { openPostgres } from '../../src/storage/pg-driver.js'
 import { createTestDb } from '../helpers/test-db.js'
 
 /**
@@ -136,5 +141,32 @@ t.test('a voiding statement aimed at a statement still being written voids it', 
     [again.id],
   )
   t.equal(copies[0]?.n, '1')
+  await writer.close()
+})
+
+t.test('a small pool never deadlocks the flushes waiting on each other', async (t) => {
+  const testDb = await createTestDb()
+  t.teardown(() => testDb.drop())
+  if (testDb.url === undefined) {
+    t.pass('PGlite writes one flush at a time')
+    return
+  }
+  // Two connections: one flush may wait for the earlier one's commit while that one still
+  // needs a connection to commit; the writer must never let later flushes take them all.
+  const small = await openPostgres(testDb.url, 2)
+  t.teardown(() => small.close())
+  const writer = new StatementWriter(small, undefined, { maxDepth: depthForPool(2) })
+  let n = 0
+  const results = await Promise.race([
+    Promise.all(
+      Array.from({ length: 12 }, () =>
+        writer.write(request(Array.from({ length: 20 }, () => statement(n++)))),
+      ),
+    ),
+    new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 20_000).unref()),
+  ])
+  t.not(results, 'stuck', 'every write was acknowledged')
+  const { rows } = await small.query<{ n: string }>('SELECT count(*) AS n FROM statements')
+  t.equal(rows[0]?.n, String(12 * 20))
   await writer.close()
 })
