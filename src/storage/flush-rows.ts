@@ -175,7 +175,8 @@ export function attachmentsOf(rows: readonly Row[]): AttachmentPart[] {
 }
 
 /**
- * The rows as written, each with the `seq` reserved for it. A StatementRef whose target is
+ * The rows as written, each with the `seq` reserved for it (null: assigned by the identity as the
+ * insert runs, for a flush with nothing else in flight). A StatementRef whose target is
  * written in the same flush takes the target's keys here, since the SQL can only copy keys of
  * statements already stored.
  */
@@ -185,7 +186,7 @@ export function toInsertRows(rows: readonly Row[], seqs: readonly string[]): Ins
   return rows.map((row, index) => {
     const target = row.refTarget === null ? undefined : byId.get(row.refTarget)
     return {
-      seq: seqs[index]!,
+      seq: seqs[index] ?? null,
       id: row.id,
       stored: String(row.body.stored),
       version: row.owner.request.version,

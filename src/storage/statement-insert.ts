@@ -15,8 +15,11 @@ import type { Db, Sql } from './db.js'
 
 /** One statement ready to be written. */
 export interface InsertRow {
-  /** Storage order, reserved by `allocateSeqs` before the insert (see statement-writer.ts). */
-  seq: string
+  /**
+   * Storage order, reserved by `allocateSeqs` before the insert, or null to take the next value
+   * of the identity as the insert runs (see statement-writer.ts).
+   */
+  seq: string | null
   id: string
   stored: string
   version: string
@@ -127,7 +130,7 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
        INSERT INTO statements (seq, id, stored, version, client_id, actor_key, verb_id, voids, voided,
                                attachment_hashes, body)
        OVERRIDING SYSTEM VALUE
-       SELECT i.seq, i.id, i.stored, i.version, i.client_id, i.actor_key, i.verb_id, i.voids,
+       SELECT COALESCE(i.seq, nextval('statements_seq_seq'::regclass)), i.id, i.stored, i.version, i.client_id, i.actor_key, i.verb_id, i.voids,
               i.voids IS NULL AND (
                 i.voided_in_flush OR EXISTS (SELECT 1 FROM statements v WHERE v.voids = i.id)
               ),

@@ -65,6 +65,8 @@ const MAX_FLUSH_STATEMENTS = 1000
  * more only queue (measured: 2 and 4 are within noise of each other on 2 cores, docs/performance.md).
  */
 const SERVER_DEPTH = 4
+/** Queued statements that justify starting a flush while another is running. */
+const PIPELINE_BACKLOG = 200
 
 interface Flush {
   batch: Pending[]
@@ -93,12 +95,18 @@ export class StatementWriter {
   /** Settles when the last ticket has reserved its seqs, and when it has committed or failed. */
   private reservedTail: Promise<void> = Promise.resolve()
   private committedTail: Promise<void> = Promise.resolve()
+  /** Tickets whose commit has not settled yet. */
+  private unsettledTickets = 0
+  /** Statements waiting in `queue`. */
+  private queued = 0
   private lastStoredMs = 0
   private closed = false
   private readonly depth: number
   private readonly known = new KnownDefinitions()
   /** How often one flush retries after a concurrent writer took one of its ids. */
   private static readonly RACE_RETRIES = 5
+  /** Write attempts so far, by how they were ordered (seen by tests and diagnostics). */
+  readonly tickets = { solo: 0, overlapped: 0 }
   /** Stored time of the last committed flush (for X-Experience-API-Consistent-Through). */
   consistentThrough = new Date().toISOString()
 
@@ -122,6 +130,7 @@ export class StatementWriter {
     if (this.closed) return Promise.reject(new HubError('unavailable', 'the hub is shutting down'))
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject })
+      this.queued += request.statements.length
       this.kick()
     })
   }
@@ -135,6 +144,9 @@ export class StatementWriter {
   /** Starts flushes while there is room and work that may overlap what is running. */
   private kick(): void {
     while (this.running.size < this.depth) {
+      // Overlap pays only for a backlog: a few queued statements wait for the running flush and
+      // go together in the next one, which costs one round trip instead of four.
+      if (this.running.size > 0 && this.held === undefined && this.queued < PIPELINE_BACKLOG) return
       const next = this.held ?? this.prepareNext()
       if (next === undefined) return
       if ([...this.running.values()].some((ids) => dependsOn(next.ids, ids))) {
@@ -163,10 +175,12 @@ export class StatementWriter {
       }
       let batch = this.queue.slice(0, end)
       this.queue = this.queue.slice(end)
+      this.queued -= count
       try {
         const { rows, deferred } = prepareRows(batch, this.nextStored())
         if (deferred.length > 0) {
           this.queue.unshift(...deferred)
+          for (const pending of deferred) this.queued += pending.request.statements.length
           batch = batch.filter((pending) => !deferred.includes(pending))
         }
         return { batch, rows, ids: flushIds(rows) }
@@ -259,40 +273,55 @@ export class StatementWriter {
     return outcome
   }
 
-  /** One write attempt, ordered against the others as the class comment describes. */
+  /**
+   * One write attempt, ordered against the others as the class comment describes. With nothing
+   * else in flight it goes solo: one autocommit statement whose seqs come from the identity as it
+   * runs, and the next ticket reserves only after it has finished. Otherwise it reserves its seqs
+   * and inserts in a transaction that commits after the previous ticket.
+   */
   private ticket(rows: readonly Row[]): Promise<InsertOutcome> {
     const previousReserved = this.reservedTail
     const previousCommitted = this.committedTail
-    let reserved!: () => void
-    this.reservedTail = new Promise((resolve) => (reserved = resolve))
-
-    const attempt = (async () => {
-      let seqs: string[]
-      try {
-        await previousReserved
-        seqs = await allocateSeqs(this.db, rows.length)
-      } finally {
-        reserved()
-      }
-      const insert = toInsertRows(rows, seqs)
-      if (this.depth === 1) {
-        await previousCommitted
-        return insertRows(this.db, insert)
-      }
-      return this.db.transaction(async (tx) => {
-        const result = await insertRows(tx, insert)
-        await previousCommitted
-        return result
-      })
-    })()
+    const solo = this.unsettledTickets === 0
+    this.unsettledTickets++
+    this.tickets[solo ? 'solo' : 'overlapped']++
+    let attempt: Promise<InsertOutcome>
+    if (solo) {
+      attempt = insertRows(this.db, toInsertRows(rows, []))
+      this.reservedTail = attempt.then(
+        () => undefined,
+        () => undefined,
+      )
+    } else {
+      let reserved!: () => void
+      this.reservedTail = new Promise((resolve) => (reserved = resolve))
+      attempt = (async () => {
+        let seqs: string[]
+        try {
+          await previousReserved
+          seqs = await allocateSeqs(this.db, rows.length)
+        } finally {
+          reserved()
+        }
+        const insert = toInsertRows(rows, seqs)
+        return this.db.transaction(async (tx) => {
+          const result = await insertRows(tx, insert)
+          await previousCommitted
+          return result
+        })
+      })()
+    }
     this.committedTail = attempt.then(
       (result) => {
+        this.unsettledTickets--
         if (result.inserted.size > 0) {
           this.consistentThrough = String(rows[0]!.body.stored)
           this.onCommitted?.()
         }
       },
-      () => {},
+      () => {
+        this.unsettledTickets--
+      },
     )
     return attempt
   }
