@@ -40,7 +40,7 @@ import { NationalProfile } from './profile/national-profile.js'
 import { ProfileModes } from './profile/profile-modes.js'
 import type { Db } from './storage/db.js'
 import { openStorage } from './storage/open.js'
-import { createIndexUpkeep } from './storage/statement-index-upkeep.js'
+import { createStorageUpkeep } from './storage/storage-upkeep.js'
 import { depthForPool, StatementWriter } from './storage/statement-writer.js'
 
 export interface BuildOptions {
@@ -100,13 +100,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const projector = createSkillsProjector(db, catalog)
   const agencyProjector = createAgencyProjector(db)
   const audit = await openAuditTrail(db)
-  const indexUpkeep = createIndexUpkeep(db)
+  const upkeep = createStorageUpkeep(db)
   const writer = new StatementWriter(
     db,
-    () => {
+    (inserted) => {
       projector.wake()
       agencyProjector.wake()
-      indexUpkeep.afterCommit()
+      upkeep.afterCommit(inserted)
     },
     { maxDepth: depthForPool(config.poolSize) },
   )
@@ -202,7 +202,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Close order: the server has stopped taking requests; queued statements commit; then the store.
   app.addHook('onReady', async () => projector.start())
   app.addHook('onClose', () => writer.close())
-  app.addHook('onClose', () => indexUpkeep.stop())
+  app.addHook('onClose', () => upkeep.stop())
   app.addHook('onClose', () => projector.stop())
   app.addHook('onReady', async () => agencyProjector.start())
   app.addHook('onClose', () => agencyProjector.stop())

@@ -2,6 +2,7 @@ import { decodeJwt, jwtVerify } from 'jose'
 import type { TrustedIssuer } from '../config.js'
 import { fromJoseError, unauthorized } from './auth-errors.js'
 import type { RemoteKeySets } from './remote-key-sets.js'
+import { VerifiedTokenCache } from './verified-token-cache.js'
 
 /**
  * Bearer tokens from trusted external identity providers (government single sign-on). Each
@@ -41,6 +42,7 @@ export function createTrustedIssuers(
   keySets: RemoteKeySets,
 ): TrustedIssuers {
   const byIssuer = new Map(issuers.map((issuer) => [issuer.issuer, issuer]))
+  const verified = new VerifiedTokenCache<ExternalIdentity>()
   return {
     find(token) {
       const iss = claimedIssuer(token)
@@ -48,6 +50,9 @@ export function createTrustedIssuers(
     },
 
     async verify(token, issuer) {
+      const known = verified.get(token)
+      // The cached identity names its issuer: a token is never accepted for another provider.
+      if (known !== undefined && known.issuer === issuer.issuer) return known
       let payload
       try {
         ;({ payload } = await jwtVerify(token, keySets.get(issuer.jwksUrl), {
@@ -62,7 +67,10 @@ export function createTrustedIssuers(
       }
       if (typeof payload.sub !== 'string')
         throw unauthorized('the identity provider token lacks sub')
-      return { issuer: issuer.issuer, subject: payload.sub }
+      const identity = { issuer: issuer.issuer, subject: payload.sub }
+      // requiredClaims makes exp present; the tolerance above is not extended by the cache.
+      verified.set(token, identity, (payload.exp ?? 0) * 1000)
+      return identity
     },
   }
 }

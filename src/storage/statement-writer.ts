@@ -116,7 +116,7 @@ export class StatementWriter {
    */
   constructor(
     private readonly db: Db,
-    private readonly onCommitted?: () => void,
+    private readonly onCommitted?: (inserted: number) => void,
     options: WriterOptions = {},
   ) {
     this.depth =
@@ -316,7 +316,7 @@ export class StatementWriter {
         this.unsettledTickets--
         if (result.inserted.size > 0) {
           this.consistentThrough = String(rows[0]!.body.stored)
-          this.onCommitted?.()
+          this.onCommitted?.(result.inserted.size)
         }
       },
       () => {

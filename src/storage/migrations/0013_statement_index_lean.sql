@@ -9,9 +9,8 @@
 --    copying its target's keys, erasure removing a statement's rows), yet every index row paid
 --    a btree insert into its rightmost page, the one page every concurrent flush writes to. Rows
 --    are appended in roughly `seq` order, which is what BRIN summarises well: a look-up reads a
---    few block ranges. Ranges are summarised by autovacuum on a server (autosummarize) and by
---    the hub after flushes on the embedded store, which has no autovacuum
---    (src/storage/statement-index-upkeep.ts).
+--    few block ranges. Ranges are summarised by autovacuum where it runs (autosummarize) and by
+--    the hub after flushes in any case (src/storage/storage-upkeep.ts).
 ALTER TABLE statement_index ALTER COLUMN key TYPE text COLLATE "C";
 DROP INDEX IF EXISTS statement_index_seq_idx;
 CREATE INDEX statement_index_seq_brin ON statement_index USING brin (seq)
