@@ -139,8 +139,11 @@ function programmeRecords(
 
 function group(evidence: readonly LearnerEvidence[]): Map<string, LearnerEvidence[]> {
   const byCompetence = new Map<string, LearnerEvidence[]>()
-  for (const row of evidence)
-    byCompetence.set(row.competenceIri, [...(byCompetence.get(row.competenceIri) ?? []), row])
+  for (const row of evidence) {
+    const list = byCompetence.get(row.competenceIri)
+    if (list === undefined) byCompetence.set(row.competenceIri, [row])
+    else list.push(row)
+  }
   return byCompetence
 }
 

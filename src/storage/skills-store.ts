@@ -330,6 +330,18 @@ export async function reconcileEvidence(
   seqs: readonly string[],
   rows: readonly EvidenceRow[],
 ): Promise<void> {
+  // Attainments these statements counted towards, before and after, are rechecked by the agency
+  // projector (attainment-recheck.ts): a mapping change re-derives evidence of statements the
+  // attainment cursor has long passed, which counting alone would never see again.
+  await sql.query(
+    `INSERT INTO attainment_rechecks (learner_key, competence_iri, level)
+     SELECT DISTINCT learner_key, competence_iri, level FROM skills_evidence
+     WHERE seq = ANY($2::bigint[])
+     UNION
+     SELECT DISTINCT learner_key, competence_iri, level FROM ${EVIDENCE_RECORDSET}
+     ON CONFLICT DO NOTHING`,
+    [evidenceJson(rows), seqs],
+  )
   await sql.query(
     `DELETE FROM skills_evidence e WHERE e.seq = ANY($2::bigint[])
        AND NOT EXISTS (SELECT 1 FROM ${EVIDENCE_RECORDSET} WHERE r.seq = e.seq AND r.competence_iri = e.competence_iri)`,
@@ -419,6 +431,26 @@ export async function compareEvidence(sql: Sql, upTo: string): Promise<EvidenceD
 
 /** Makes the live evidence up to a seq equal to the rebuilt evidence, row by row. */
 export async function applyRebuild(sql: Sql, upTo: string): Promise<void> {
+  // Every attainment a differing row counts towards, live or rebuilt, is rechecked by the agency
+  // projector (attainment-recheck.ts), as after a mapping change.
+  await sql.query(
+    `INSERT INTO attainment_rechecks (learner_key, competence_iri, level)
+     SELECT learner_key, competence_iri, level FROM (
+       SELECT l.learner_key, l.competence_iri, l.level, l.withdrawn, l.seq FROM skills_evidence l
+       WHERE l.seq <= $1
+       EXCEPT
+       SELECT r.learner_key, r.competence_iri, r.level, r.withdrawn, r.seq
+       FROM skills_evidence_rebuild r) AS only_live
+     UNION
+     SELECT learner_key, competence_iri, level FROM (
+       SELECT r.learner_key, r.competence_iri, r.level, r.withdrawn, r.seq
+       FROM skills_evidence_rebuild r
+       EXCEPT
+       SELECT l.learner_key, l.competence_iri, l.level, l.withdrawn, l.seq FROM skills_evidence l
+       WHERE l.seq <= $1) AS only_rebuilt
+     ON CONFLICT DO NOTHING`,
+    [upTo],
+  )
   await sql.query(
     `DELETE FROM skills_evidence l WHERE l.seq <= $1
        AND NOT EXISTS (SELECT 1 FROM skills_evidence_rebuild r WHERE r.seq = l.seq AND r.competence_iri = l.competence_iri)`,
@@ -450,18 +482,21 @@ export async function selectLearnerEvidence(
     seq: string
   }>(
     `SELECT competence_iri, level, step, statement_id::text AS statement_id, client_id,
-       to_json(achieved_at) #>> '{}' AS achieved_at, seq
+       to_char(achieved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS achieved_at, seq
      FROM skills_evidence WHERE learner_key = $1 AND NOT withdrawn
      ORDER BY competence_iri, level DESC, achieved_at, seq`,
     [learnerKey],
   )
+  // Formatted by the server as toISOString() would (UTC, milliseconds): a record read maps
+  // hundreds of rows, and parsing each timestamp into a Date only to print it again showed in
+  // profiles of bench/records.ts.
   return rows.map((r) => ({
     competenceIri: r.competence_iri,
     level: r.level,
     step: r.step,
     statementId: r.statement_id,
     clientId: r.client_id,
-    achievedAt: new Date(r.achieved_at).toISOString(),
+    achievedAt: r.achieved_at,
     seq: r.seq,
   }))
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { competenceIri, EXTENSIONS, VERBS } from '../../src/profile/vocabulary.js'
 import { admin } from '../auth/fixtures.js'
-import { startHub, type TestHub } from '../helpers/hub.js'
+import { AUTH, startHub, type TestHub } from '../helpers/hub.js'
 import { makeStatement, voiding } from '../helpers/statements.js'
 
 const C11 = competenceIri('vn-tt02-2025-digital-competence', '2025', '1.1')
@@ -113,4 +113,60 @@ t.test('a withdrawal is applied once whichever projector runs first', async (t) 
   const counted = (await rollups(hub)).rows
   t.equal((await admin(hub, 'POST', '/statistics/rebuild')).statusCode, 200)
   t.same((await rollups(hub)).rows, counted, 'the rebuild equals the incremental counts')
+})
+
+t.test('a mapping change corrects first attainments without a rebuild', async (t) => {
+  const hub = await startHub(t, { statisticsThreshold: 1 })
+  const MAPPED = 'https://lms.example.vn/courses/mapped-later'
+  const C12 = competenceIri('vn-tt02-2025-digital-competence', '2025', '1.2')
+  // A passed course the profile links to no competence: no evidence, no attainment.
+  const plain = (email: string, id: string) =>
+    makeStatement({
+      id,
+      timestamp: '2026-04-02T09:00:00Z',
+      actor: { objectType: 'Agent', mbox: `mailto:${email}` },
+      verb: { id: VERBS.passed, display: { 'en-US': 'passed' } },
+      object: { objectType: 'Activity', id: MAPPED },
+      result: { success: true },
+      context: { extensions: { [EXTENSIONS.province]: 'DN' } },
+    })
+  await post(hub, [plain('a@example.org', ID(6)), plain('b@example.org', ID(7))])
+  t.same(await attainments(hub), [])
+
+  const map = (competences: { competenceIri: string; level: number }[]) =>
+    hub.app.inject({
+      method: 'PUT',
+      url: '/admin/competence-map',
+      headers: { authorization: AUTH },
+      payload: { activityIri: MAPPED, competences },
+    })
+  t.equal((await map([{ competenceIri: C12, level: 3 }])).statusCode, 200)
+  await hub.agency.projector.catchUp()
+  t.same(
+    (await attainments(hub)).map((a) => a.month),
+    ['2026-04', '2026-04'],
+    'mapping the course counts both learners as attaining it',
+  )
+  t.same(await cells(hub), [{ month: '2026-04', count: '2' }])
+
+  t.equal((await map([{ competenceIri: C12, level: 2 }])).statusCode, 200)
+  await hub.agency.projector.catchUp()
+  const { rows: levels } = await hub.db.query<{ level: number }>(
+    'SELECT DISTINCT level FROM learner_attainments',
+  )
+  t.same(levels, [{ level: 2 }], 'a changed level moves the attainments to it')
+
+  const counted = (await rollups(hub)).rows
+  t.equal((await admin(hub, 'POST', '/statistics/rebuild')).statusCode, 200)
+  t.same((await rollups(hub)).rows, counted, 'the rebuild equals the incremental counts')
+
+  const removed = await admin(
+    hub,
+    'DELETE',
+    `/competence-map?activityIri=${encodeURIComponent(MAPPED)}`,
+  )
+  t.equal(removed.statusCode, 200, removed.body)
+  await hub.agency.projector.catchUp()
+  t.same(await attainments(hub), [], 'removing the mapping takes the attainments back')
+  t.same(await cells(hub), [])
 })
