@@ -8,6 +8,7 @@ import {
 } from './agency-projector.js'
 import type { AuditTrail } from './audit-trail.js'
 import type { Db } from './db.js'
+import { keyHashes } from './key-hash.js'
 import { redactRelatedStatements } from './related-redaction.js'
 import { lockProjection } from './skills-store.js'
 
@@ -45,9 +46,10 @@ export interface ErasureReport {
   relatedRedacted: number
 }
 
+/** about-learner: the learner's statements, as actor or (direct hash $2) as object. */
 const ABOUT_LEARNER = `
   SELECT seq FROM statements WHERE actor_key = $1
-  UNION SELECT seq FROM statement_index WHERE key = $2 AND direct`
+  UNION SELECT seq FROM statement_index WHERE key_hash = $2::uuid`
 
 const UNCOUNT_ERASED = uncountStatements(`
     SELECT t.* FROM statements t WHERE t.seq = ANY($1::bigint[]) AND t.voids IS NULL
@@ -85,7 +87,7 @@ export async function eraseLearner(
 ): Promise<ErasureReport> {
   const { actor } = options
   const subject = await audit.subjectOf(learnerKey)
-  const agentIndexKey = indexKey.agent(learnerKey)
+  const agentKeyHashes = keyHashes(indexKey.agent(learnerKey))
   // The audit trail's salted hash: the erasure entry and the pseudonyms name the same person,
   // and only someone who already knows the identifier (and the hub's salt) can link them to it.
   const pseudonym = pseudonymousAgent(options.erasedHomePage, subject)
@@ -96,7 +98,7 @@ export async function eraseLearner(
 
     const { rows: about } = await tx.query<{ seq: string }>(ABOUT_LEARNER, [
       learnerKey,
-      agentIndexKey,
+      agentKeyHashes.direct,
     ])
     const seqs = about.map((row) => row.seq)
     await tx.query(UNCOUNT_ERASED, [seqs, cursor, ...FACT_PARAMS])
@@ -118,8 +120,11 @@ export async function eraseLearner(
        WHERE learner_key = $1`,
       [learnerKey, `erased:${subject}`],
     )
-    const related = await redactRelatedStatements(tx, learnerKey, agentIndexKey, pseudonym)
-    await tx.query('DELETE FROM statement_index WHERE key = $1', [agentIndexKey])
+    const related = await redactRelatedStatements(tx, learnerKey, agentKeyHashes, pseudonym)
+    await tx.query('DELETE FROM statement_index WHERE key_hash IN ($1::uuid, $2::uuid)', [
+      agentKeyHashes.direct,
+      agentKeyHashes.related,
+    ])
 
     const hashes = [
       ...new Set([...deleted.flatMap((row) => row.hashes ?? []), ...related.droppedHashes]),

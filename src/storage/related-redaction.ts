@@ -1,6 +1,7 @@
 import { isObject, type JsonObject } from '../xapi/agent-key.js'
 import { redactAgent } from '../xapi/agent-redaction.js'
 import type { Sql } from './db.js'
+import type { KeyHashes } from './key-hash.js'
 
 /**
  * The part of an erasure (src/storage/learner-erasure.ts) that rewrites the statements it keeps:
@@ -17,12 +18,17 @@ import type { Sql } from './db.js'
 
 const PAGE = 500
 
-/** related-statements-page: kept statements that carry the learner's key, after a seq. */
+/**
+ * related-statements-page: kept statements that carry the learner's key, after a seq: both
+ * stored forms of the key ($1 direct, $2 related), merged in seq order.
+ */
 const RELATED_PAGE = `
   SELECT s.seq, s.body::text AS body, s.attachment_hashes AS hashes
-  FROM statement_index i JOIN statements s ON s.seq = i.seq
-  WHERE i.key = $1 AND i.seq > $2
-  ORDER BY i.seq LIMIT $3`
+  FROM (SELECT seq FROM statement_index WHERE key_hash = $1::uuid AND seq > $3
+        UNION ALL
+        SELECT seq FROM statement_index WHERE key_hash = $2::uuid AND seq > $3) i
+  JOIN statements s ON s.seq = i.seq
+  ORDER BY i.seq LIMIT $4`
 
 /** rewrite-bodies: the redacted bodies and the attachments they still name, by seq. */
 const REWRITE = `
@@ -39,12 +45,13 @@ export interface RelatedRedaction {
 
 /**
  * Replaces the learner (IFI key `learnerKey`) by `pseudonym` in every kept statement indexed
- * under `agentIndexKey`. Index rows are left to the caller, which deletes them.
+ * under the stored forms of the learner's agent key. Index rows are left to the caller, which
+ * deletes them.
  */
 export async function redactRelatedStatements(
   tx: Sql,
   learnerKey: string,
-  agentIndexKey: string,
+  agentKeyHashes: KeyHashes,
   pseudonym: JsonObject,
 ): Promise<RelatedRedaction> {
   let redacted = 0
@@ -52,7 +59,7 @@ export async function redactRelatedStatements(
   for (let after = '0'; ;) {
     const { rows } = await tx.query<{ seq: string; body: string; hashes: string[] | null }>(
       RELATED_PAGE,
-      [agentIndexKey, after, PAGE],
+      [agentKeyHashes.direct, agentKeyHashes.related, after, PAGE],
     )
     if (rows.length === 0) break
     after = rows[rows.length - 1]!.seq

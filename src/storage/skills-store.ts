@@ -1,6 +1,8 @@
 import type { Framework } from '../skills/framework.js'
 import type { EvidenceItem, MappedCompetence } from '../skills/evidence-rules.js'
+import { indexKey } from '../xapi/statement-index-keys.js'
 import type { Sql } from './db.js'
+import { keyHash } from './key-hash.js'
 
 /**
  * Named SQL of skills records (migration 0006): frameworks, the activity-to-competence mapping,
@@ -269,9 +271,9 @@ export async function selectStatementsOfActivity(
   }>(
     `SELECT s.seq, s.id::text AS id, s.client_id, s.actor_key, s.voided, s.voids::text AS voids, s.body::text AS body
      FROM statement_index i JOIN statements s ON s.seq = i.seq
-     WHERE i.key = $1 AND i.direct AND i.seq > $2 AND i.seq <= $3
+     WHERE i.key_hash = $1::uuid AND i.seq > $2 AND i.seq <= $3
      ORDER BY i.seq LIMIT $4`,
-    [`activity:${activityIri}`, after, upTo, limit],
+    [keyHash(indexKey.activity(activityIri), true), after, upTo, limit],
   )
   return rows.map((r) => ({
     seq: r.seq,

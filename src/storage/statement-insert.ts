@@ -5,6 +5,7 @@ import type { AttachmentPart } from '../xapi/multipart.js'
 import { jsonEqual } from '../xapi/statement-equivalence.js'
 import type { IndexKey } from '../xapi/statement-index-keys.js'
 import type { Db, Sql } from './db.js'
+import { keyHashes, storedKeys } from './key-hash.js'
 
 /**
  * The SQL of statement writes. Everything one flush stores goes to the server as one JSON
@@ -69,9 +70,10 @@ export interface InsertOutcome {
  * - `existing` finds ids already stored;
  * - `ins` inserts the statements unless `existing` found any. A statement whose voiding statement
  *   was stored earlier, or arrives in the same flush, is inserted voided (xAPI Data §2.3.2);
- * - `idx` inserts the filter keys: each statement's own, plus the keys of an already-stored
- *   statement it targets with a StatementRef (Communication §2.1.4), a key marked direct when
- *   either source says so;
+ * - `idx` inserts the filter keys, as stored hashes (src/storage/key-hash.ts): each statement's
+ *   own and, for one aimed with a StatementRef at a statement already stored (Communication
+ *   §2.1.4), the target's as well (`targeting`, `own`, `inherited`): each key once, direct when
+ *   either statement has it direct, so that no query finds the statement twice;
  * - `voiding` marks already-stored targets of new voiding statements voided; a voiding statement
  *   aimed at another voiding statement voids nothing;
  * - `findings` records the national profile rules a statement breaks, joined to `ins` so only
@@ -93,8 +95,18 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
     voided_in_flush: r.voidedInFlush,
     hashes: r.hashes,
     body: r.body,
+    // A statement's stored keys (src/storage/key-hash.ts). One aimed at a statement stored
+    // earlier also inherits that statement's keys, merged in SQL, which needs both hashes of
+    // each own key to tell a key it has from one it inherits.
+    keys: r.refTarget === null ? storedKeys(r.keys) : null,
+    ref_keys:
+      r.refTarget === null
+        ? null
+        : r.keys.map(({ key, direct }) => {
+            const both = keyHashes(key)
+            return { direct_hash: both.direct, related_hash: both.related, direct }
+          }),
   }))
-  const keys = rows.flatMap((r) => r.keys.map((k) => ({ id: r.id, key: k.key, direct: k.direct })))
   const findings = rows.flatMap((r) =>
     (r.findings ?? []).map((f) => ({
       id: r.id,
@@ -118,10 +130,7 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (seq bigint, id uuid, stored timestamptz, version text,
          client_id text, actor_key text, verb_id text, voids uuid, ref_target uuid, voided_in_flush boolean,
-         hashes jsonb, body jsonb)
-     ),
-     keys AS (
-       SELECT * FROM jsonb_to_recordset($2::jsonb) AS k (id uuid, key text, direct boolean)
+         hashes jsonb, body jsonb, keys uuid[], ref_keys jsonb)
      ),
      existing AS (
        SELECT s.id, s.body FROM statements s WHERE s.id IN (SELECT id FROM input)
@@ -141,18 +150,34 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
        WHERE NOT EXISTS (SELECT 1 FROM existing)
        RETURNING id, seq
      ),
+     targeting AS (
+       SELECT ins.seq, t.seq AS target_seq, i.ref_keys
+       FROM input i JOIN ins ON ins.id = i.id
+       LEFT JOIN statements t ON t.id = i.ref_target
+       WHERE i.ref_keys IS NOT NULL
+     ),
+     own AS (
+       SELECT g.seq, (k->>'direct_hash')::uuid AS direct_hash, (k->>'related_hash')::uuid AS related_hash,
+              (k->>'direct')::boolean AS direct
+       FROM targeting g, jsonb_array_elements(g.ref_keys) AS k
+     ),
+     inherited AS (
+       -- LATERAL: one look-up by seq per targeting statement (the BRIN index), never a scan of
+       -- the whole index that a join estimated over the CTE's default 100 rows could choose.
+       SELECT g.seq, t_idx.key_hash FROM targeting g
+       CROSS JOIN LATERAL (SELECT key_hash FROM statement_index WHERE seq = g.target_seq OFFSET 0) t_idx
+     ),
      idx AS (
-       INSERT INTO statement_index (key, seq, direct)
-       SELECT key, seq, bool_or(direct) FROM (
-         SELECT k.key, ins.seq, k.direct FROM keys k JOIN ins ON ins.id = k.id
-         UNION ALL
-         SELECT t_idx.key, ins.seq, t_idx.direct
-         FROM input i
-         JOIN ins ON ins.id = i.id
-         JOIN statements t ON t.id = i.ref_target
-         JOIN statement_index t_idx ON t_idx.seq = t.seq
-       ) AS all_keys
-       GROUP BY key, seq
+       INSERT INTO statement_index (key_hash, seq)
+       SELECT unnest(i.keys), ins.seq FROM input i JOIN ins ON ins.id = i.id WHERE i.keys IS NOT NULL
+       UNION ALL
+       -- A target's rows are unique per hash, so each own key meets at most one inherited row.
+       SELECT CASE WHEN o.direct OR x.seq IS NOT NULL THEN o.direct_hash ELSE o.related_hash END, o.seq
+       FROM own o LEFT JOIN inherited x ON x.seq = o.seq AND x.key_hash = o.direct_hash
+       UNION ALL
+       SELECT x.key_hash, x.seq FROM inherited x
+       LEFT JOIN own o ON o.seq = x.seq AND x.key_hash IN (o.direct_hash, o.related_hash)
+       WHERE o.seq IS NULL
      ),
      voiding AS (
        UPDATE statements s SET voided = true
@@ -164,7 +189,7 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
                                      template_label, rule_location, presence, requirement, message)
        SELECT f.id, f.client_id, f.profile_version, f.template, f.template_label, f.rule_location,
               f.presence, f.requirement, f.message
-       FROM jsonb_to_recordset($3::jsonb) AS f (id uuid, client_id text, profile_version text,
+       FROM jsonb_to_recordset($2::jsonb) AS f (id uuid, client_id text, profile_version text,
          template text, template_label text, rule_location text, presence text, requirement text,
          message text)
        JOIN ins ON ins.id = f.id
@@ -172,7 +197,7 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
      SELECT 'inserted' AS kind, id::text AS id, seq::text AS seq, NULL::text AS body FROM ins
      UNION ALL
      SELECT 'existing', id::text, NULL, body::text FROM existing`,
-    [JSON.stringify(statements), JSON.stringify(keys), JSON.stringify(findings)],
+    [JSON.stringify(statements), JSON.stringify(findings)],
   )
 
   const outcome: InsertOutcome = { inserted: new Map(), existing: new Map() }

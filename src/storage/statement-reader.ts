@@ -1,14 +1,16 @@
 import type { IndexCondition, StatementFilters } from '../xapi/statement-query-params.js'
 import type { Sql } from './db.js'
+import { keyHash, keyHashes } from './key-hash.js'
 
 /**
  * Named SQL of the read side of the Statement Resource (xAPI Communication §2.1.3).
  *
  * Every query is index-driven, so its cost follows the page size, not the store size:
  * - one statement: the `statements_id_unique` index;
- * - a filtered page: ONE range scan in `seq` order over the most selective filter's
- *   `statement_index` key (primary key `(key, seq)`), joined to `statements` by primary key, each
- *   further filter checked by an EXISTS probe on that same primary key `(key, seq)`;
+ * - a filtered page: ONE range scan in `seq` order over the most selective filter's stored key
+ *   in `statement_index` (primary key `(key_hash, seq)`, src/storage/key-hash.ts), joined to
+ *   `statements` by primary key, each further filter checked by an EXISTS probe on that same
+ *   primary key; a `related_*` driver has two stored forms, and is two such scans merged;
  * - an unfiltered page: the `statements` primary key (or `(client_id, seq)` for read/mine).
  *
  * `since` and `until` are turned into a `seq` range: the writer assigns `seq` and `stored` in the
@@ -86,6 +88,13 @@ const seqStoredAtOrBefore = (param: string): string =>
   `COALESCE((SELECT seq FROM statements WHERE stored <= ${param}::timestamptz
     ORDER BY stored DESC, seq DESC LIMIT 1), 0)`
 
+/** The stored forms of a filter key a condition matches (see src/storage/key-hash.ts). */
+function hashesOf(condition: IndexCondition): string[] {
+  if (condition.directOnly) return [keyHash(condition.key, true)]
+  const { direct, related } = keyHashes(condition.key)
+  return [direct, related]
+}
+
 /** Reads one statement by id; `voided` picks between `statementId` and `voidedStatementId`. */
 export async function readStatementById(
   sql: Sql,
@@ -115,8 +124,8 @@ export async function readAttachments(
  * registration (one learner's attempt: tens of statements), an agent (one learner: hundreds to
  * thousands), an activity (a course: up to millions), a verb (a handful of verbs share every
  * statement). Plain forms before `related_*` forms of the same kind, which match more rows.
- * Column statistics cannot tell this better: `statement_index.key` mixes every kind, and its
- * most-common-values list would only cover the verbs.
+ * Column statistics cannot tell this better: `statement_index.key_hash` mixes every kind, and
+ * its most-common-values list would only cover the verbs.
  */
 const KIND_RANK = ['registration:', 'agent:', 'activity:', 'verb:']
 
@@ -132,12 +141,12 @@ function selectivityRank(condition: IndexCondition): number {
  * The shape is chosen so that PostgreSQL has one sensible plan, whatever its row estimates:
  *
  * - The driver's range is written as row comparisons on the index's leading column and `seq`,
- *   `(d.key, d.seq) > ($key, lo) AND (d.key, d.seq) <= ($key, hi)`, which together imply
- *   `d.key = $key`, and the ORDER BY names both columns. Only a btree on `(key, seq)` can use a
- *   row comparison as an index condition or deliver that order, so the scan is
- *   `statement_index_pkey` from `(key, lo)` to `(key, hi)`. Given `d.key = $key` and `d.seq`
- *   bounds instead, the planner walked `statement_index_seq_idx` in `seq` order for a frequent
- *   key (a verb) and filtered on `key`, reading every other key's rows (seen: 30k read for 500).
+ *   `(d.key_hash, d.seq) > ($hash, lo) AND (d.key_hash, d.seq) <= ($hash, hi)`, which together
+ *   imply `d.key_hash = $hash`, and the ORDER BY names both columns. Only a btree on
+ *   `(key_hash, seq)` can use a row comparison as an index condition or deliver that order, so
+ *   the scan is `statement_index_pkey` from `(hash, lo)` to `(hash, hi)`. (Written as an
+ *   equality and `seq` bounds, an earlier schema's plan walked a `seq` index for a frequent key,
+ *   a verb, and filtered on the key, reading every other key's rows: 30k read for 500.)
  *   read/mine without key filters does the same on `statements_client_idx (client_id, seq)`.
  *   A first page's upper bound is its snapshot (`max(seq)`), so every page has a range.
  * - `statements` is joined through `LATERAL (... OFFSET 0)`: one primary key probe per driving
@@ -145,20 +154,21 @@ function selectivityRank(condition: IndexCondition): number {
  *   newest row down to the driving rows, which is unbounded when matches are old.
  * - Further filters are `EXISTS (... OFFSET 0)`: the OFFSET keeps each a per-row index probe
  *   (a SubPlan) instead of a semi-join the planner may turn into a hash join over every row of
- *   that key (seen: 250 ms, parallel seq scan of `statements`). PostgreSQL 15 answers the probe
- *   from `statement_index_seq_idx` (a statement's handful of keys), an index probe all the same.
+ *   that key (seen: 250 ms, parallel seq scan of `statements`). The probe is one or two look-ups of
+ *   `(key_hash, seq)` in the primary key.
  * - ORDER BY follows the driving index, so there is no sort and the scan stops once `limit + 1`
  *   rows pass. The worst case, a filter combination that matches nothing, reads every row of the
  *   driving key in range: the reason the driver is the most selective filter.
  *
- * Plans observed with EXPLAIN ANALYZE on PostgreSQL 15.20, 300k statements, 1.8M index rows:
+ * Plans observed with EXPLAIN ANALYZE on PostgreSQL 15, 460k statements, 2.8M index rows:
  *   agent + verb: Limit -> Nested Loop
- *     -> Index Scan Backward using statement_index_pkey on statement_index d
- *          Index Cond: ROW(key, seq) > ROW($agent, 0) AND ROW(key, seq) <= ROW($agent, $max)
- *          Filter: direct AND (SubPlan: Index Scan using statement_index_seq_idx, seq = d.seq)
- *     -> Index Scan using statements_pkey on statements (seq = d.seq); 15 rows read, 0.3 ms.
- *   verb alone (10% of statements), first page and ascending page 2: the same driver, 507
- *     index rows read for 501 returned, 2-3 ms; registration + verb, related activity alike.
+ *     -> Index Only Scan Backward using statement_index_pkey on statement_index d
+ *          Index Cond: ROW(key_hash, seq) > ROW($agent, 0) AND ROW(key_hash, seq) <= ROW(...)
+ *          Filter: SubPlan (Index Only Scan using statement_index_pkey, key_hash = $verb)
+ *     -> Index Scan using statements_pkey on statements (seq = d.seq); 0.6 ms.
+ *   verb alone (a sixth of the statements): the same driver, 101 rows read for 100, 2 ms.
+ *   related_activities of a course in every 20th statement: Limit -> Sort -> Append of two such
+ *     branches, each stopping at its 101st row; 1-2 ms (the unbounded plan it replaces: 270 ms).
  *   no filter: Index Scan [Backward] using statements_pkey, seq range; 0.2 ms.
  *   read/mine, no filter: Index Scan Backward using statements_client_idx; 0.9 ms.
  *   since/until: an InitPlan each, Limit over Index Scan Backward using statements_stored_idx
@@ -202,12 +212,13 @@ export async function readStatementPage(
   let seq = 's.seq'
   let lead: { column: string; value: string } | undefined
   const where: string[] = []
+  // A related_* driver has two stored forms (src/storage/key-hash.ts): one branch per form.
+  const driverHashes = driver === undefined ? [] : hashesOf(driver).map((h) => param(h))
   if (driver !== undefined) {
-    lead = { column: 'd.key', value: param(driver.key) }
+    lead = { column: 'd.key_hash', value: '$LEAD::uuid' }
     from = `statement_index d
     CROSS JOIN LATERAL (SELECT * FROM statements s WHERE s.seq = d.seq OFFSET 0) s`
     seq = 'd.seq'
-    if (driver.directOnly) where.push('d.direct')
   } else if (request.clientId !== undefined) {
     lead = { column: 's.client_id', value: param(request.clientId) }
   }
@@ -229,10 +240,10 @@ export async function readStatementPage(
   if (sinceParam !== undefined) where.push(`s.stored > ${sinceParam}::timestamptz`)
   if (untilParam !== undefined) where.push(`s.stored <= ${untilParam}::timestamptz`)
   for (const check of checks) {
-    const direct = check.directOnly ? ' AND f.direct' : ''
+    const hashes = hashesOf(check).map((hash) => `${param(hash)}::uuid`)
     where.push(
       `EXISTS (SELECT 1 FROM statement_index f
-        WHERE f.key = ${param(check.key)} AND f.seq = ${seq}${direct} OFFSET 0)`,
+        WHERE f.key_hash IN (${hashes.join(', ')}) AND f.seq = ${seq} OFFSET 0)`,
     )
   }
 
@@ -240,12 +251,27 @@ export async function readStatementPage(
   const order = lead === undefined ? [seq] : [lead.column, seq]
   const columns = ['s.seq', 's.stored', 's.body', 's.attachment_hashes', 's.version']
   if (request.bound === undefined) columns.push(SNAPSHOT_BOUND)
-  const text = `
+  const limit = param(request.limit + 1)
+  const onePage = `
     SELECT ${columns.join(', ')}
     FROM ${from}
     WHERE ${where.join('\n      AND ')}
     ORDER BY ${order.map((column) => `${column} ${direction}`).join(', ')}
-    LIMIT ${param(request.limit + 1)}`
+    LIMIT ${limit}`
+  // Two forms of the driving key: each branch is the one-key page, and the page is the first
+  // rows of both merged. PostgreSQL 15 plans a UNION ALL of two index ranges as a bitmap scan
+  // of both and a sort of every matching row (seen: 23k rows and 270 ms for a course's
+  // related_activities); bounded branches keep the cost to two pages. A statement carries each
+  // key in one form only, so the branches never return the same statement.
+  const branches =
+    driverHashes.length === 0
+      ? [onePage]
+      : driverHashes.map((hash) => onePage.replaceAll('$LEAD', () => hash))
+  const text =
+    branches.length === 1
+      ? branches[0]!
+      : `SELECT * FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) AS page
+    ORDER BY seq ${direction} LIMIT ${limit}`
 
   const { rows } = await sql.query<StoredStatementRow & { bound?: string }>(text, params)
   const hasMore = rows.length > request.limit

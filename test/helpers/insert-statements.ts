@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { isObject, type JsonObject } from '../../src/xapi/agent-key.js'
 import { statementIndexKeys } from '../../src/xapi/statement-index-keys.js'
 import type { Db } from '../../src/storage/db.js'
+import { keyHashes } from '../../src/storage/key-hash.js'
 
 /**
  * Stores statements with plain SQL, the way the write side lays them out: the `statements` row,
@@ -110,23 +111,29 @@ async function insertOne(
       ],
     )
     const seq = rows[0]?.seq ?? ''
-    for (const { key, direct } of statementIndexKeys(body)) {
-      await tx.query('INSERT INTO statement_index (key, seq, direct) VALUES ($1, $2, $3)', [
-        key,
-        seq,
-        direct,
-      ])
-    }
+    // A StatementRef inherits its target's stored keys; a key it also has itself is kept once,
+    // direct when either has it direct (the rule of the writer's SQL).
+    const inherited = new Set<string>()
     if (target !== undefined) {
-      await tx.query(
-        `INSERT INTO statement_index (key, seq, direct)
-         SELECT i.key, $1, i.direct
-         FROM statement_index i JOIN statements t ON t.seq = i.seq
-         WHERE t.id = $2
-         ON CONFLICT (key, seq) DO UPDATE SET direct = statement_index.direct OR excluded.direct`,
-        [seq, target],
+      const { rows: targetKeys } = await tx.query<{ key_hash: string }>(
+        `SELECT replace(i.key_hash::text, '-', '') AS key_hash
+         FROM statement_index i JOIN statements t ON t.seq = i.seq WHERE t.id = $1`,
+        [target],
       )
+      for (const row of targetKeys) inherited.add(row.key_hash)
     }
+    const keyRows: string[] = []
+    for (const { key, direct } of statementIndexKeys(body)) {
+      const both = keyHashes(key)
+      keyRows.push(direct || inherited.has(both.direct) ? both.direct : both.related)
+      inherited.delete(both.direct)
+      inherited.delete(both.related)
+    }
+    keyRows.push(...inherited)
+    await tx.query('INSERT INTO statement_index (key_hash, seq) SELECT unnest($1::uuid[]), $2', [
+      keyRows,
+      seq,
+    ])
     if (voids !== undefined)
       await tx.query('UPDATE statements SET voided = true WHERE id = $1', [voids])
     return { id, seq, stored }

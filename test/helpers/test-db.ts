@@ -87,3 +87,23 @@ export async function createTestDb(): Promise<TestDb> {
     },
   }
 }
+
+/** A store with no migrations applied, for tests of a migration against data of older ones. */
+export async function createEmptyDb(): Promise<TestDb> {
+  if (SERVER_URL === undefined || SERVER_URL === '') {
+    const db = await wrapPglite(new PGlite())
+    return { db, url: undefined, drop: () => db.close() }
+  }
+  const name = `hub_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  await adminQuery(`CREATE DATABASE ${name}`)
+  const url = databaseUrl(name)
+  const db = await openPostgres(url, 2)
+  return {
+    db,
+    url,
+    async drop() {
+      await db.close()
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    },
+  }
+}

@@ -3,6 +3,7 @@ import t from 'tap'
 import type { Db } from '../../src/storage/db.js'
 import { agentKey, type JsonObject } from '../../src/xapi/agent-key.js'
 import { statementIndexKeys } from '../../src/xapi/statement-index-keys.js'
+import { storedKeys } from '../../src/storage/key-hash.js'
 import { startHub } from '../helpers/hub.js'
 
 /** The Agents Resource (xAPI 1.0.3 Communication §2.4; 2.0.0 §4.1.6.3). */
@@ -24,13 +25,10 @@ async function insertStatement(db: Db, clientId: string, statement: JsonObject):
       JSON.stringify(body),
     ],
   )
-  for (const { key, direct } of statementIndexKeys(body)) {
-    await db.query('INSERT INTO statement_index (key, seq, direct) VALUES ($1, $2, $3)', [
-      key,
-      rows[0]?.seq,
-      direct,
-    ])
-  }
+  await db.query('INSERT INTO statement_index (key_hash, seq) SELECT unnest($1::uuid[]), $2', [
+    storedKeys(statementIndexKeys(body)),
+    rows[0]?.seq,
+  ])
 }
 
 const statement = (actor: JsonObject, extra: JsonObject = {}): JsonObject => ({

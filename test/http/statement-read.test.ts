@@ -367,6 +367,35 @@ t.test(
   },
 )
 
+t.test('a related_* page merges both stored forms of the key in order, across pages', async (t) => {
+  const hub = await hubWith(t)
+  // The course alternately as the object (its direct form) and as a parent (its related form):
+  // the store reads the two forms as two ranges, and every page must interleave them by seq.
+  const ids = await store(
+    hub,
+    Array.from({ length: 7 }, (_, i) =>
+      i % 2 === 0
+        ? statement()
+        : statement({
+            object: { id: OTHER },
+            context: { contextActivities: { parent: [{ id: COURSE }] } },
+          }),
+    ),
+  )
+  for (const ascending of ['false', 'true']) {
+    const params = { activity: COURSE, related_activities: 'true', limit: '2', ascending }
+    let page = await query(hub, params)
+    const seen = [...page.ids]
+    while (page.more) {
+      t.equal(page.ids.length, 2, 'every page but the last is full')
+      page = await follow(hub, page.more)
+      seen.push(...page.ids)
+    }
+    t.same(seen, ascending === 'true' ? ids : [...ids].reverse(), `ascending=${ascending}`)
+  }
+  t.same((await query(hub, { activity: COURSE, limit: '2' })).ids, [ids[6], ids[4]])
+})
+
 t.test('verb and registration filter, and filters combine', async (t) => {
   const hub = await hubWith(t)
   const registration = randomUUID()

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { startHub, type TestHub } from '../helpers/hub.js'
 import { makeStatement, voiding } from '../helpers/statements.js'
+import { keyHash } from '../../src/storage/key-hash.js'
 
 async function storedRow(hub: TestHub, id: string) {
   const { rows } = await hub.db.query<{
@@ -250,8 +251,9 @@ t.test(
       body: makeStatement({ id: ref, object: { objectType: 'StatementRef', id: target } }),
     })
     const { rows } = await hub.db.query<{ id: string }>(
-      `SELECT s.id FROM statement_index i JOIN statements s ON s.seq = i.seq WHERE i.key = $1 ORDER BY s.seq`,
-      [`activity:${activity}`],
+      `SELECT s.id FROM statement_index i JOIN statements s ON s.seq = i.seq
+       WHERE i.key_hash = $1::uuid ORDER BY s.seq`,
+      [keyHash(`activity:${activity}`, true)],
     )
     t.same(
       rows.map((r) => r.id),
