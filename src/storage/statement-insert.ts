@@ -157,22 +157,26 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
        WHERE i.ref_keys IS NOT NULL
      ),
      own AS (
-       SELECT g.seq, (k->>'direct_hash')::uuid AS direct_hash, (k->>'related_hash')::uuid AS related_hash,
-              (k->>'direct')::boolean AS direct
+       SELECT g.seq, (k->>'direct_hash')::uuid AS direct_hash,
+              (k->>'related_hash')::uuid AS related_hash, (k->>'direct')::boolean AS direct
        FROM targeting g, jsonb_array_elements(g.ref_keys) AS k
      ),
      inherited AS (
        -- LATERAL: one look-up by seq per targeting statement (the BRIN index), never a scan of
        -- the whole index that a join estimated over the CTE's default 100 rows could choose.
        SELECT g.seq, t_idx.key_hash FROM targeting g
-       CROSS JOIN LATERAL (SELECT key_hash FROM statement_index WHERE seq = g.target_seq OFFSET 0) t_idx
+       CROSS JOIN LATERAL (
+         SELECT key_hash FROM statement_index WHERE seq = g.target_seq OFFSET 0
+       ) t_idx
      ),
      idx AS (
        INSERT INTO statement_index (key_hash, seq)
-       SELECT unnest(i.keys), ins.seq FROM input i JOIN ins ON ins.id = i.id WHERE i.keys IS NOT NULL
+       SELECT unnest(i.keys), ins.seq
+       FROM input i JOIN ins ON ins.id = i.id WHERE i.keys IS NOT NULL
        UNION ALL
        -- A target's rows are unique per hash, so each own key meets at most one inherited row.
-       SELECT CASE WHEN o.direct OR x.seq IS NOT NULL THEN o.direct_hash ELSE o.related_hash END, o.seq
+       SELECT CASE WHEN o.direct OR x.seq IS NOT NULL THEN o.direct_hash ELSE o.related_hash END,
+              o.seq
        FROM own o LEFT JOIN inherited x ON x.seq = o.seq AND x.key_hash = o.direct_hash
        UNION ALL
        SELECT x.key_hash, x.seq FROM inherited x

@@ -207,33 +207,21 @@ export async function readStatementPage(
   if (untilParam !== undefined) upper.push(seqStoredAtOrBefore(untilParam))
 
   // The driving scan: an index key, else the client's statements (read/mine), else all. Its
-  // range is written as row comparisons on the index's leading column (see above).
+  // range is written as row comparisons on the index's leading column (see above). A related_*
+  // driver has two stored forms (src/storage/key-hash.ts), so two leading values: one branch each.
   let from = 'statements s'
   let seq = 's.seq'
-  let lead: { column: string; value: string } | undefined
-  const where: string[] = []
-  // A related_* driver has two stored forms (src/storage/key-hash.ts): one branch per form.
-  const driverHashes = driver === undefined ? [] : hashesOf(driver).map((h) => param(h))
+  let lead: { column: string; values: string[] } | undefined
   if (driver !== undefined) {
-    lead = { column: 'd.key_hash', value: '$LEAD::uuid' }
+    lead = { column: 'd.key_hash', values: hashesOf(driver).map((hash) => `${param(hash)}::uuid`) }
     from = `statement_index d
     CROSS JOIN LATERAL (SELECT * FROM statements s WHERE s.seq = d.seq OFFSET 0) s`
     seq = 'd.seq'
   } else if (request.clientId !== undefined) {
-    lead = { column: 's.client_id', value: param(request.clientId) }
-  }
-  if (lead === undefined) {
-    for (const value of lower) where.push(`${seq} > ${value}`)
-    for (const value of upper) where.push(`${seq} <= ${value}`)
-  } else {
-    // Bounded on both sides by the same leading value, these imply `lead = value`; they are the
-    // only statement of it, so that the planner has no plain equality to match another index on.
-    for (const value of ['0', ...lower])
-      where.push(`(${lead.column}, ${seq}) > (${lead.value}, ${value})`)
-    for (const value of upper) where.push(`(${lead.column}, ${seq}) <= (${lead.value}, ${value})`)
+    lead = { column: 's.client_id', values: [param(request.clientId)] }
   }
 
-  where.push('NOT s.voided')
+  const where: string[] = ['NOT s.voided']
   if (request.clientId !== undefined && lead?.column !== 's.client_id') {
     where.push(`s.client_id = ${param(request.clientId)}`)
   }
@@ -247,26 +235,35 @@ export async function readStatementPage(
     )
   }
 
+  /** The range of one driving scan: on `seq` alone, or from (value, lo) to (value, hi). */
+  const range = (leadValue: string | undefined): string[] =>
+    leadValue === undefined || lead === undefined
+      ? [...lower.map((v) => `${seq} > ${v}`), ...upper.map((v) => `${seq} <= ${v}`)]
+      : // Bounded on both sides by the same leading value, these imply `lead = value`; they are
+        // its only statement, so that the planner has no plain equality to match another index on.
+        [
+          ...['0', ...lower].map((v) => `(${lead.column}, ${seq}) > (${leadValue}, ${v})`),
+          ...upper.map((v) => `(${lead.column}, ${seq}) <= (${leadValue}, ${v})`),
+        ]
+
   const direction = request.ascending ? 'ASC' : 'DESC'
   const order = lead === undefined ? [seq] : [lead.column, seq]
   const columns = ['s.seq', 's.stored', 's.body', 's.attachment_hashes', 's.version']
   if (request.bound === undefined) columns.push(SNAPSHOT_BOUND)
   const limit = param(request.limit + 1)
-  const onePage = `
+  const branches = (lead?.values ?? [undefined]).map(
+    (leadValue) => `
     SELECT ${columns.join(', ')}
     FROM ${from}
-    WHERE ${where.join('\n      AND ')}
+    WHERE ${[...range(leadValue), ...where].join('\n      AND ')}
     ORDER BY ${order.map((column) => `${column} ${direction}`).join(', ')}
-    LIMIT ${limit}`
+    LIMIT ${limit}`,
+  )
   // Two forms of the driving key: each branch is the one-key page, and the page is the first
   // rows of both merged. PostgreSQL 15 plans a UNION ALL of two index ranges as a bitmap scan
   // of both and a sort of every matching row (seen: 23k rows and 270 ms for a course's
   // related_activities); bounded branches keep the cost to two pages. A statement carries each
   // key in one form only, so the branches never return the same statement.
-  const branches =
-    driverHashes.length === 0
-      ? [onePage]
-      : driverHashes.map((hash) => onePage.replaceAll('$LEAD', () => hash))
   const text =
     branches.length === 1
       ? branches[0]!
