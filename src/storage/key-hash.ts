@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import type { IndexKey } from '../xapi/statement-index-keys.js'
 
 /**
@@ -21,8 +21,19 @@ import type { IndexKey } from '../xapi/statement-index-keys.js'
  * migrations and seeded data; a test holds the two equal.
  */
 export function keyHash(key: string, direct: boolean): string {
-  return hash('sha256', `${direct ? 'd' : 'r'} ${key}`, 'hex').slice(0, 32)
+  return sha256Hex(`${direct ? 'd' : 'r'} ${key}`).slice(0, 32)
 }
+
+/**
+ * One-shot `crypto.hash` where the runtime has it (Node 20.12 and later; no Hash object per
+ * call, and this runs for every key of every statement), `createHash` on earlier Node 20
+ * releases, which the hub still supports. A namespace import, because a named import of a
+ * missing export would stop the module from loading at all.
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex')
 
 /** Both stored forms of one key: what a `related_*` filter (or an erasure) looks for. */
 export interface KeyHashes {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import t from 'tap'
 import { keyHash, keyHashes, storedKeys } from '../../src/storage/key-hash.js'
 import { listMigrations, migrate } from '../../src/storage/migrate.js'
@@ -22,6 +23,15 @@ t.test('the direct and the related form of a key are different 128-bit hashes', 
     t.equal(keyHash(key, false), related)
   }
   t.same(storedKeys([{ key: KEYS[0]!, direct: false }]), [keyHash(KEYS[0]!, false)])
+})
+
+t.test('keyHash is the first 32 hex digits of SHA-256 over placement and key', async (t) => {
+  // What the createHash fallback for Node releases before 20.12 computes.
+  for (const key of KEYS) {
+    const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32)
+    t.equal(keyHash(key, true), digest(`d ${key}`))
+    t.equal(keyHash(key, false), digest(`r ${key}`))
+  }
 })
 
 t.test('statement_key_hash in SQL equals keyHash, non-ASCII keys included', async (t) => {
