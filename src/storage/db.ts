@@ -32,6 +32,18 @@ export interface Db extends Sql {
   /** Runs SQL text that may hold several statements and no parameters (migrations). */
   exec(text: string): Promise<void>
   close(): Promise<void>
+  /**
+   * Opens one connection of its own, outside the pool, for state that lives as long as a session
+   * (the writer lease's advisory lock). Only a server has it: the embedded store is one connection.
+   */
+  openSession?(): Promise<Session>
+}
+
+/** A dedicated connection (see `Db.openSession`). */
+export interface Session extends Sql {
+  /** Called once if the connection fails or is closed by the server. */
+  onLost(listener: (error: Error) => void): void
+  close(): Promise<void>
 }
 
 /** PostgreSQL type OIDs whose values are kept as text (see the conventions above). */
@@ -48,6 +60,8 @@ export const PG_ERROR = {
   uniqueViolation: '23505',
   serializationFailure: '40001',
   deadlockDetected: '40P01',
+  /** Raised by hub_writer_check (migration 0016): this process lost the writer lease. */
+  writerLeaseLost: 'HW001',
 } as const
 
 export function pgErrorCode(error: unknown): string | undefined {

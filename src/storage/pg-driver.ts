@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { Db, QueryResult, Sql } from './db.js'
+import type { Db, QueryResult, Session, Sql } from './db.js'
 import { TEXT_TYPES } from './db.js'
 
 const types = {
@@ -24,7 +24,7 @@ function nameOf(text: string): string {
   return name
 }
 
-function wrap(client: pg.Pool | pg.PoolClient): Sql {
+function wrap(client: pg.Pool | pg.PoolClient | pg.Client): Sql {
   return {
     async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const name = params.length === 0 ? undefined : nameOf(text)
@@ -44,11 +44,8 @@ export async function openPostgres(url: string, poolSize: number): Promise<Db> {
   // JIT off: the hub's statements are short and prepared once. A planner estimate past
   // jit_above_cost (a CTE's default of 100 rows per set-returning function is enough) had the
   // server compile over a hundred functions, about 45 ms, into every flush of a batch.
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    options: '-c TimeZone=UTC -c jit=off',
-  })
+  const options = '-c TimeZone=UTC -c jit=off'
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options })
   // An idle connection that the server drops must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const probe = await pool.connect()
@@ -74,6 +71,30 @@ export async function openPostgres(url: string, poolSize: number): Promise<Db> {
     },
     async exec(text) {
       await pool.query(text)
+    },
+    async openSession(): Promise<Session> {
+      const client = new pg.Client({ connectionString: url, options })
+      let lost: ((error: Error) => void) | undefined
+      let ended = false
+      const fail = (error: Error) => {
+        if (ended) return
+        ended = true
+        lost?.(error)
+      }
+      client.on('error', fail)
+      client.on('end', () => fail(new Error('the server closed the session')))
+      await client.connect()
+      const sql = wrap(client)
+      return {
+        query: sql.query,
+        onLost(listener) {
+          lost = listener
+        },
+        async close() {
+          ended = true
+          await client.end().catch(() => {})
+        },
+      }
     },
     // Idempotent, like the embedded driver: a test may close the store early to simulate an outage.
     close: async () => {

@@ -67,6 +67,7 @@ export interface InsertOutcome {
  * Writes the rows, or nothing when one of their ids is already stored.
  *
  * Step by step, all in one snapshot:
+ * - `input` checks the writer lease (`leaseEpoch`, null on the embedded store), see writer-lease.ts;
  * - `existing` finds ids already stored;
  * - `ins` inserts the statements unless `existing` found any. A statement whose voiding statement
  *   was stored earlier, or arrives in the same flush, is inserted voided (xAPI Data §2.3.2);
@@ -81,7 +82,11 @@ export interface InsertOutcome {
  * A concurrent writer inserting one of these ids between the snapshot and the insert makes the
  * statement fail with a unique violation, which the caller treats as "try again".
  */
-export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<InsertOutcome> {
+export async function insertRows(
+  sql: Sql,
+  rows: readonly InsertRow[],
+  leaseEpoch: string | null,
+): Promise<InsertOutcome> {
   const statements = rows.map((r) => ({
     seq: r.seq,
     id: r.id,
@@ -131,6 +136,9 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (seq bigint, id uuid, stored timestamptz, version text,
          client_id text, actor_key text, verb_id text, voids uuid, ref_target uuid, voided_in_flush boolean,
          hashes jsonb, body jsonb, keys uuid[], ref_keys jsonb)
+       -- An InitPlan, run once before anything is written: on a server, fails the flush unless
+       -- this process holds the writer lease (src/storage/writer-lease.ts).
+       WHERE (SELECT hub_writer_check($3::bigint))
      ),
      existing AS (
        SELECT s.id, s.body FROM statements s WHERE s.id IN (SELECT id FROM input)
@@ -201,7 +209,7 @@ export async function insertRows(sql: Sql, rows: readonly InsertRow[]): Promise<
      SELECT 'inserted' AS kind, id::text AS id, seq::text AS seq, NULL::text AS body FROM ins
      UNION ALL
      SELECT 'existing', id::text, NULL, body::text FROM existing`,
-    [JSON.stringify(statements), JSON.stringify(findings)],
+    [JSON.stringify(statements), JSON.stringify(findings), leaseEpoch],
   )
 
   const outcome: InsertOutcome = { inserted: new Map(), existing: new Map() }

@@ -24,6 +24,7 @@ import {
   storeAttachments,
   type InsertOutcome,
 } from './statement-insert.js'
+import { WriterLease } from './writer-lease.js'
 
 export type { WriteRequest, WriteResult } from './flush-rows.js'
 
@@ -45,6 +46,9 @@ export type { WriteRequest, WriteResult } from './flush-rows.js'
  * which keyset paging and the projectors' cursors rely on. Two flushes overlap only when neither
  * names the other's statements (see `dependsOn`), because each INSERT sees only committed rows.
  * The embedded store is one connection, so there flushes run one at a time.
+ *
+ * Across hub processes sharing a server, the same order holds because only the process holding
+ * the writer lease (writer-lease.ts) starts flushes; the others queue until it gives way.
  *
  * Guarantees:
  * - A request is acknowledged only after the statement holding all of it has committed, and a
@@ -105,6 +109,12 @@ export class StatementWriter {
   private readonly known = new KnownDefinitions()
   /** How often one flush retries after a concurrent writer took one of its ids. */
   private static readonly RACE_RETRIES = 5
+  /** How often one flush waits for the writer lease again after losing it mid-write. */
+  private static readonly LEASE_RETRIES = 10
+  /** On a server: the lease that orders this process's flushes against other hubs'. */
+  private readonly lease: WriterLease | undefined
+  /** Flushes that lost the lease mid-write, waiting for it to be taken again. */
+  private leaseWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = []
   /** Write attempts so far, by how they were ordered (seen by tests and diagnostics). */
   readonly tickets = { solo: 0, overlapped: 0 }
   /** Stored time of the last committed flush (for X-Experience-API-Consistent-Through). */
@@ -123,6 +133,22 @@ export class StatementWriter {
       db.kind === 'pglite'
         ? 1
         : Math.max(1, Math.min(SERVER_DEPTH, options.maxDepth ?? SERVER_DEPTH))
+    const openSession = db.openSession?.bind(db)
+    if (openSession !== undefined) {
+      this.lease = new WriterLease(
+        { ...db, openSession },
+        {
+          onHeld: () => {
+            const waiters = this.leaseWaiters
+            this.leaseWaiters = []
+            for (const waiter of waiters) waiter.resolve()
+            this.kick()
+          },
+          onYield: () => this.kick(),
+          onUnavailable: (error) => this.failWaiting(error),
+        },
+      )
+    }
   }
 
   /** Queues a request's statements; resolves once they are committed. */
@@ -139,11 +165,59 @@ export class StatementWriter {
   async close(): Promise<void> {
     this.closed = true
     while (this.running.size > 0) await Promise.all(this.running.keys())
+    await this.lease?.close()
+  }
+
+  /** The writer lease could not be taken: what waits for it fails as the server being down. */
+  private failWaiting(cause: unknown): void {
+    const error = new HubError('unavailable', 'the statements could not be stored; retry', {
+      cause,
+    })
+    const waiters = this.leaseWaiters
+    this.leaseWaiters = []
+    for (const waiter of waiters) waiter.reject(error)
+    const queued = this.queue
+    this.queue = []
+    this.queued = 0
+    for (const pending of queued) pending.reject(error)
+    if (this.held !== undefined) {
+      for (const pending of this.held.batch) pending.reject(error)
+      this.held = undefined
+    }
+  }
+
+  /** Turns this process has taken at the writer lease (0 on the embedded store). */
+  get leaseTurns(): number {
+    return this.lease?.acquisitions ?? 0
+  }
+
+  /**
+   * Whether flushes may start now. On a server they need the writer lease: without it, queued
+   * work asks for it; while giving way, nothing new starts and the lease is released as soon as
+   * nothing is in flight.
+   */
+  private mayStart(): boolean {
+    const lease = this.lease
+    if (lease === undefined) return true
+    const work = this.queue.length > 0 || this.held !== undefined
+    if (lease.yielding) {
+      if (this.running.size === 0) {
+        void lease.release().then(() => {
+          if (this.queue.length > 0 || this.held !== undefined) lease.request()
+        })
+      }
+      return false
+    }
+    if (lease.epoch === undefined) {
+      if (work) lease.request()
+      return false
+    }
+    return true
   }
 
   /** Starts flushes while there is room and work that may overlap what is running. */
   private kick(): void {
-    while (this.running.size < this.depth) {
+    while (this.running.size < this.depth && this.mayStart()) {
       // Overlap pays only for a backlog: a few queued statements wait for the running flush and
       // go together in the next one, which costs one round trip instead of four.
       if (this.running.size > 0 && this.held === undefined && this.queued < PIPELINE_BACKLOG) return
@@ -241,6 +315,7 @@ export class StatementWriter {
     }
 
     let pending = rows
+    let leaseLosses = 0
     for (let attempt = 1; pending.length > 0; attempt++) {
       // A later attempt is a new ticket, after any flush that started meanwhile: it takes a new
       // stored time so that `stored` keeps growing with `seq`.
@@ -252,6 +327,18 @@ export class StatementWriter {
       try {
         result = await this.ticket(pending)
       } catch (error) {
+        // The lease went with its connection: nothing of this attempt was written. Wait for the
+        // lease to be taken again and write it then, as a new ticket.
+        if (
+          pgErrorCode(error) === PG_ERROR.writerLeaseLost &&
+          ++leaseLosses < StatementWriter.LEASE_RETRIES
+        ) {
+          await new Promise<void>((resolve, reject) => {
+            this.leaseWaiters.push({ resolve, reject })
+            this.lease?.request()
+          })
+          continue
+        }
         // Another hub stored one of these ids between our snapshot and our insert: nothing was
         // written, so simply look again.
         if (
@@ -282,12 +369,15 @@ export class StatementWriter {
   private ticket(rows: readonly Row[]): Promise<InsertOutcome> {
     const previousReserved = this.reservedTail
     const previousCommitted = this.committedTail
+    // Read now, not when the SQL runs: a flush must prove the lease it started under.
+    const epoch = this.lease === undefined ? null : this.lease.epoch
+    if (epoch === undefined) return Promise.reject(leaseLost())
     const solo = this.unsettledTickets === 0
     this.unsettledTickets++
     this.tickets[solo ? 'solo' : 'overlapped']++
     let attempt: Promise<InsertOutcome>
     if (solo) {
-      attempt = insertRows(this.db, toInsertRows(rows, []))
+      attempt = insertRows(this.db, toInsertRows(rows, []), epoch)
       this.reservedTail = attempt.then(
         () => undefined,
         () => undefined,
@@ -305,7 +395,7 @@ export class StatementWriter {
         }
         const insert = toInsertRows(rows, seqs)
         return this.db.transaction(async (tx) => {
-          const result = await insertRows(tx, insert)
+          const result = await insertRows(tx, insert, epoch)
           await previousCommitted
           return result
         })
@@ -319,10 +409,21 @@ export class StatementWriter {
           this.onCommitted?.(result.inserted.size)
         }
       },
-      () => {
+      (error: unknown) => {
         this.unsettledTickets--
+        // Another process holds the lease although this one thought it did (its lease
+        // connection died unnoticed): give up that connection and queue for the lease again.
+        if (pgErrorCode(error) === PG_ERROR.writerLeaseLost && epoch !== null)
+          this.lease?.invalidate(epoch)
       },
     )
     return attempt
   }
+}
+
+/** The error a flush meets when its process does not hold the writer lease (see hub_writer_check). */
+function leaseLost(): Error {
+  return Object.assign(new Error('this hub process does not hold the writer lease'), {
+    code: PG_ERROR.writerLeaseLost,
+  })
 }
