@@ -33,6 +33,8 @@ const LEASE_LOCK = 7_351_025_101
 const IN_FLIGHT_LOCK = 7_351_025_102
 /** How often the holder looks for a process waiting for the lease. */
 const POLL_MS = 25
+/** Attempts in a row to take the lease before queued writes fail as the server being down. */
+const ACQUIRE_ATTEMPTS = 5
 /** The shortest hold before giving way, so that turns are not all drain and no writing. */
 const SLICE_MS = 50
 
@@ -54,6 +56,8 @@ export class WriterLease {
   private heldSince = 0
   private poll: NodeJS.Timeout | undefined
   private closed = false
+  /** Failed attempts to take the lease in a row. */
+  private failures = 0
   /** Turns taken so far (seen by tests and diagnostics). */
   acquisitions = 0
 
@@ -79,13 +83,23 @@ export class WriterLease {
     if (this.state !== 'idle' || this.closed) return
     this.state = 'acquiring'
     this.acquire().then(
-      () => this.events.onHeld(),
+      () => {
+        this.failures = 0
+        this.events.onHeld()
+      },
       (error: unknown) => {
-        // The server is unreachable or went away while we waited. The writer fails what is
-        // queued (clients retry), and the next write asks again.
+        // The lease connection failed or could not be opened. Once may be a dropped connection
+        // (try again at once on a new one); several in a row mean the server is unreachable, and
+        // the writer fails what is queued (clients retry) until the next write asks again.
         this.dropSession()
         this.state = 'idle'
-        if (!this.closed) this.events.onUnavailable(error)
+        if (this.closed) return
+        if (++this.failures < ACQUIRE_ATTEMPTS) {
+          setTimeout(() => this.request(), 50 * this.failures).unref()
+          return
+        }
+        this.failures = 0
+        this.events.onUnavailable(error)
       },
     )
   }
