@@ -20,6 +20,10 @@ import { docsRoutes } from './http/docs-routes.js'
 import { documentRoutes } from './http/document-routes.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { healthRoutes } from './http/health-routes.js'
+import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js'
+import { createHubMetrics } from './observability/hub-metrics.js'
+import { PACKAGE_FILE } from './paths.js'
+import { readFileSync } from 'node:fs'
 import { statementReadRoutes } from './http/statement-read-routes.js'
 import { statementWriteRoutes } from './http/statement-write-routes.js'
 import { tokenRoutes } from './http/token-routes.js'
@@ -61,6 +65,16 @@ export interface Hub {
   skills: { catalog: FrameworkCatalog; projector: SkillsProjector; records: SkillsRecords }
   /** Agency API: the statistics projector and the audit trail (docs/agency-api.md). */
   agency: { projector: AgencyProjector; audit: AuditTrail }
+}
+
+/** The hub's release, from package.json (reported by the metrics endpoint). */
+function packageVersion(): string {
+  try {
+    const { version } = JSON.parse(readFileSync(PACKAGE_FILE, 'utf8')) as { version?: unknown }
+    return typeof version === 'string' ? version : 'unknown'
+  } catch {
+    return 'unknown'
+  }
 }
 
 /** Request ids from a proxy are kept when they look like ids, so logs can be joined across hops. */
@@ -139,6 +153,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxAge: 86400,
   })
   installErrorHandling(app)
+  // Counted for every route, so registered before them; scraped only when a token is configured.
+  const metrics = createHubMetrics({ db, writer, version: packageVersion() })
+  installHttpMetrics(app, metrics)
+  app.addHook('onClose', async () => metrics.stop())
+  if (config.metricsToken !== undefined)
+    await app.register(metricsRoutes, { metrics, token: config.metricsToken })
   // Any administrative change (platforms, credentials, scopes, agencies) applies on the next
   // request: the authenticator's remembered liveness checks are dropped as soon as one succeeds.
   // onSend runs before the answer leaves, so the caller's next request already sees the change.

@@ -57,6 +57,11 @@ export interface Config {
    * suppressed so that no individual can be singled out (docs/privacy.md).
    */
   readonly statisticsThreshold: number
+  /**
+   * Bearer token of the metrics scraper (METRICS_TOKEN); `GET /metrics` exists only when set
+   * (docs/operations.md).
+   */
+  readonly metricsToken: string | undefined
 }
 
 /** An external identity provider (government single sign-on) trusted for bearer tokens. */
@@ -204,6 +209,18 @@ function nationalIdHomePage(env: Env): string {
   throw new ConfigError(`NATIONAL_ID_HOMEPAGE must be an absolute http(s) URL, got "${raw}"`)
 }
 
+/** METRICS_TOKEN: long enough not to be guessed, and sendable in a header as is. */
+function metricsToken(env: Env): string | undefined {
+  const token = optional(env, 'METRICS_TOKEN')
+  if (token === undefined) return undefined
+  if (token.length < 24 || !/^[A-Za-z0-9._~+/=-]+$/.test(token)) {
+    throw new ConfigError(
+      'METRICS_TOKEN must be at least 24 characters of letters, digits and ._~+/=- (a bearer token)',
+    )
+  }
+  return token
+}
+
 /** Reads and checks the configuration; throws {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const basicKey = optional(env, 'LRS_BASIC_KEY')
@@ -246,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120_000, 0, 10_000_000),
     nationalIdHomePage: nationalIdHomePage(env),
     statisticsThreshold: integer(env, 'STATISTICS_MIN_COUNT', 10, 2, 1000),
+    metricsToken: metricsToken(env),
   })
 }
 

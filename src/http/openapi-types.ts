@@ -855,6 +855,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operational metrics for a Prometheus scraper
+         * @description Present only when the hub is started with `METRICS_TOKEN`, and answered only to a bearer
+         *     of that token. Prometheus text exposition format 0.0.4: HTTP requests by route pattern and
+         *     status, statements stored, the writer's backlog and lease, projector lag, the connection
+         *     pool and the process (docs/operations.md lists every series). Labels hold route patterns,
+         *     never URLs or identifiers.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.yaml": {
         parameters: {
             query?: never;
@@ -3953,6 +3977,62 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["Readiness"];
                 };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP hub_statements_stored_total Statements stored by this process (repeats of stored statements not counted).
+                     *     # TYPE hub_statements_stored_total counter
+                     *     hub_statements_stored_total 1520
+                     *     # HELP hub_projector_lag_positions Storage positions between the newest statement and a projector cursor (0: caught up).
+                     *     # TYPE hub_projector_lag_positions gauge
+                     *     hub_projector_lag_positions{projector="skills"} 0
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description No bearer token, or not the metrics token. */
+            401: {
+                headers: {
+                    /** @example Bearer realm="metrics", error="invalid_token" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "the bearer token is not the metrics token",
+                     *         "field": "header.Authorization",
+                     *         "rule": "Bearer METRICS_TOKEN"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The hub was started without METRICS_TOKEN. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

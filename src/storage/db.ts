@@ -37,6 +37,8 @@ export interface Db extends Sql {
    * (the writer lease's advisory lock). Only a server has it: the embedded store is one connection.
    */
   openSession?(): Promise<Session>
+  /** Connections of the pool by state (a server only), for the metrics endpoint. */
+  poolStats?(): { total: number; idle: number; waiting: number }
 }
 
 /** A dedicated connection (see `Db.openSession`). */

@@ -72,6 +72,11 @@ export async function openPostgres(url: string, poolSize: number): Promise<Db> {
     async exec(text) {
       await pool.query(text)
     },
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     async openSession(): Promise<Session> {
       const client = new pg.Client({ connectionString: url, options })
       let lost: ((error: Error) => void) | undefined

@@ -117,6 +117,8 @@ export class StatementWriter {
   private leaseWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = []
   /** Write attempts so far, by how they were ordered (seen by tests and diagnostics). */
   readonly tickets = { solo: 0, overlapped: 0 }
+  /** Totals since start, read by the metrics endpoint (src/observability/hub-metrics.ts). */
+  readonly stats = { statementsStored: 0, flushesCommitted: 0, flushesFailed: 0 }
   /** Stored time of the last committed flush (for X-Experience-API-Consistent-Through). */
   consistentThrough = new Date().toISOString()
 
@@ -184,6 +186,16 @@ export class StatementWriter {
       for (const pending of this.held.batch) pending.reject(error)
       this.held = undefined
     }
+  }
+
+  /** Statements waiting for a flush, and flushes in flight (for the metrics endpoint). */
+  get backlog(): { queuedStatements: number; flushesInFlight: number } {
+    return { queuedStatements: this.queued, flushesInFlight: this.running.size }
+  }
+
+  /** Whether this process holds the writer lease now; always true on the embedded store. */
+  get holdsLease(): boolean {
+    return this.lease === undefined || this.lease.epoch !== undefined
   }
 
   /** Turns this process has taken at the writer lease (0 on the embedded store). */
@@ -279,6 +291,7 @@ export class StatementWriter {
       const wrapped = new HubError('unavailable', 'the statements could not be stored; retry', {
         cause: error,
       })
+      this.stats.flushesFailed++
       for (const pending of batch) pending.reject(wrapped)
       return
     }
@@ -404,7 +417,9 @@ export class StatementWriter {
     this.committedTail = attempt.then(
       (result) => {
         this.unsettledTickets--
+        this.stats.flushesCommitted++
         if (result.inserted.size > 0) {
+          this.stats.statementsStored += result.inserted.size
           this.consistentThrough = String(rows[0]!.body.stored)
           this.onCommitted?.(result.inserted.size)
         }
