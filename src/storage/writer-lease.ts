@@ -182,7 +182,8 @@ export class WriterLease {
           return
         }
       } catch {
-        return // a failed session reports itself through onLost
+        // A failed session reports itself through onLost, which ends this loop; any other
+        // error (a statement timeout, say) must not stop the holder from ever giving way.
       }
       if (this.state === 'held') this.poll = setTimeout(() => void tick(), POLL_MS).unref()
     }
