@@ -20,6 +20,7 @@ import { docsRoutes } from './http/docs-routes.js'
 import { documentRoutes } from './http/document-routes.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { healthRoutes } from './http/health-routes.js'
+import { answerClientError } from './http/client-errors.js'
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js'
 import { createHubMetrics } from './observability/hub-metrics.js'
 import { PACKAGE_FILE } from './paths.js'
@@ -136,6 +137,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimit,
+    // A client that has not sent its whole request in time gets a 408 and loses the connection.
+    // Node looks for such requests every connectionsCheckingInterval: a quarter of the timeout,
+    // between 1 and 30 s, so the cut comes at most a quarter late.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    clientErrorHandler: answerClientError,
+    http: {
+      connectionsCheckingInterval: Math.min(
+        30_000,
+        Math.max(1000, (config.requestTimeoutSeconds * 1000) / 4),
+      ),
+      headersTimeout: Math.min(60_000, config.requestTimeoutSeconds * 1000),
+    },
     genReqId: (req) => requestId(req.headers['x-request-id']),
     requestIdHeader: false,
     trustProxy: true,

@@ -23,6 +23,11 @@ export interface Config {
   readonly basicSecret: string | undefined
   /** Largest request body accepted, in bytes (statements with attachments included). */
   readonly bodyLimit: number
+  /**
+   * Longest a client may take to send a whole request, in seconds (REQUEST_TIMEOUT_SECONDS): a
+   * client trickling bytes must not hold a connection and its memory for ever.
+   */
+  readonly requestTimeoutSeconds: number
   /** Largest state or profile document accepted, in bytes. */
   readonly documentLimit: number
   /** Most statements returned in one page of a statement query. */
@@ -251,6 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
     basicKey,
     basicSecret,
     bodyLimit: integer(env, 'BODY_LIMIT', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    requestTimeoutSeconds: integer(env, 'REQUEST_TIMEOUT_SECONDS', 120, 1, 3600),
     documentLimit: integer(env, 'DOCUMENT_LIMIT', 1024 * 1024, 1, 1024 * 1024 * 1024),
     statementPageLimit: integer(env, 'STATEMENT_PAGE_LIMIT', 500, 1, 10000),
     publicUrl: url,

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  /** The client did not send its whole request within REQUEST_TIMEOUT_SECONDS. */
+  request_timeout: 408,
   /** The request conflicts with what is stored (same id, different statement; edit races). */
   conflict: 409,
   /** An If-Match or If-None-Match precondition does not hold. */
@@ -20,6 +22,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  /** The request's headers exceed what the server reads (Node's limit, 16 KiB by default). */
+  headers_too_large: 431,
   /** The store cannot take the request now; the client may retry. */
   unavailable: 503,
   internal: 500,

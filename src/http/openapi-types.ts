@@ -1236,7 +1236,7 @@ export interface components {
                  * @description The error code from the hub's catalogue; it decides the HTTP status.
                  * @enum {string}
                  */
-                code: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "unavailable" | "internal";
+                code: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "headers_too_large" | "unavailable" | "internal";
                 /** @description Human-readable explanation. */
                 message: string;
                 /** @description The request part at fault, as a path (`statements[2].actor.mbox`, `query.since`). */
