@@ -55,10 +55,27 @@ function fromFastify(error: FastifyError): HubError | undefined {
   return undefined
 }
 
+/**
+ * xAPI lists the error codes an LRS answers with and 415 is not among them (1.0.3 Comm. §3.2.s3.b1:
+ * "the error code most appropriate ... from the list above"; §3.2.s3.b6: a content type that does
+ * not fit the request is a 400). So on the xAPI resources a content type the hub takes no body in
+ * is a 400; the hub's own APIs keep the more precise 415.
+ */
+function xapiStatus(request: FastifyRequest, error: HubError | undefined): HubError | undefined {
+  if (error?.code !== 'unsupported_media_type' || !request.url.startsWith('/xapi/')) return error
+  return new HubError('bad_request', error.message, {
+    field: 'header.Content-Type',
+    rule: 'a content type this resource takes: application/json, or multipart/mixed for statements with attachments',
+  })
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(
     (error: FastifyError | HubError, request: FastifyRequest, reply: FastifyReply) => {
-      const known = isHubError(error) ? error : fromFastify(error as FastifyError)
+      const known = xapiStatus(
+        request,
+        isHubError(error) ? error : fromFastify(error as FastifyError),
+      )
       if (known === undefined || known.status >= 500) {
         request.log.error({ err: error }, 'request failed')
         const internal =

@@ -133,7 +133,7 @@ export async function statementWriteRoutes(
 
     const { statements, attachments } = await readStatements(request)
     const findings = await profileFindings(request, statements, (index) => `statements[${index}]`)
-    const { ids } = await writer.write({
+    const { ids, alreadyStored } = await writer.write({
       statements,
       clientId: principal.clientId,
       authority: principal.authority as JsonObject,
@@ -142,6 +142,10 @@ export async function statementWriteRoutes(
       ...(findings === undefined ? {} : { findings }),
     })
     reply.header('X-Experience-API-Consistent-Through', writer.consistentThrough)
+    // Every statement was stored before, as sent: nothing was stored now, and the specification
+    // names the answer for that, 204 No Content (1.0.3 Comm. §2.1.2.s2.b4, 2.0 §4.1.6.1 POST: "409
+    // Conflict or 204 No Content"). A retried batch is thus still a cheap success.
+    if (alreadyStored === ids.length) return reply.code(204).send()
     return reply.code(200).send(ids)
   })
 }

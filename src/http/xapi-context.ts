@@ -20,6 +20,21 @@ declare module 'fastify' {
 const VERSION_HEADER = 'x-experience-api-version'
 
 /**
+ * The methods each xAPI resource answers. Any other method on one of these paths is a 405 with
+ * an Allow header (RFC 9110 §15.5.6), answered before authentication: what a resource supports
+ * is no secret, and conformance clients probe it without credentials. Unknown paths stay 404.
+ */
+const RESOURCE_METHODS: Readonly<Record<string, string>> = {
+  '/statements': 'GET, HEAD, PUT, POST',
+  '/activities/state': 'GET, HEAD, PUT, POST, DELETE',
+  '/activities/profile': 'GET, HEAD, PUT, POST, DELETE',
+  '/agents/profile': 'GET, HEAD, PUT, POST, DELETE',
+  '/activities': 'GET, HEAD',
+  '/agents': 'GET, HEAD',
+  '/about': 'GET, HEAD',
+}
+
+/**
  * Hooks shared by every xAPI resource: the version header is required and echoed, and the
  * caller is authenticated. Registered inside the `/xapi` scope so health, admin and
  * documentation routes follow their own rules.
@@ -31,6 +46,12 @@ export function installXapiContext(app: FastifyInstance, authenticator: Authenti
   app.addHook('onRequest', async (request, reply) => {
     // Every response carries the version header, errors included (xAPI Comm. §3.3).
     reply.header('X-Experience-API-Version', '2.0.0')
+    // And every response of the Statement Resource the consistency header, errors included
+    // (1.0.3 Comm. §2.1.3.s2.b5); handlers that know better overwrite it.
+    if (resourcePath(request.url) === '/statements') {
+      reply.header('X-Experience-API-Consistent-Through', new Date().toISOString())
+    }
+    if (request.is404) return
     if (isAlternateSyntax(request) || request.routeOptions.config.xapiPublic === true) return
 
     const version = parseVersionHeader(request.headers[VERSION_HEADER])
@@ -38,6 +59,38 @@ export function installXapiContext(app: FastifyInstance, authenticator: Authenti
     reply.header('X-Experience-API-Version', version)
     request.principal = await authenticator.authenticate(request.headers.authorization)
   })
+
+  // JSON has no charset parameter (RFC 8259 §11: it is UTF-8), and xAPI names the type as
+  // `application/json` (1.0.3 Comm. §2.1.3.s2.b7), which clients compare exactly.
+  app.addHook('onSend', async (request, reply, payload) => {
+    // A stored document goes back with the type its sender gave it, byte for byte.
+    if (DOCUMENT_PATHS.has(resourcePath(request.url))) return payload
+    const type = reply.getHeader('content-type')
+    if (typeof type === 'string' && /^application\/json;\s*charset=utf-8$/i.test(type)) {
+      reply.header('content-type', 'application/json')
+    }
+    return payload
+  })
+
+  app.setNotFoundHandler(async (request) => {
+    const allowed = RESOURCE_METHODS[resourcePath(request.url)]
+    if (allowed === undefined) {
+      throw new HubError('not_found', `no xAPI resource at ${request.url.split('?')[0]}`)
+    }
+    throw new HubError('method_not_allowed', `${request.method} is not a method of this resource`, {
+      field: 'method',
+      rule: `the resource accepts ${allowed}`,
+      headers: { Allow: allowed },
+    })
+  })
+}
+
+const DOCUMENT_PATHS = new Set(['/activities/state', '/activities/profile', '/agents/profile'])
+
+/** The path of an xAPI request below the `/xapi` base, without its query. */
+function resourcePath(url: string): string {
+  const path = url.split('?', 1)[0] ?? ''
+  return path.replace(/^\/xapi/, '').replace(/\/+$/, '') || '/'
 }
 
 /** A 1.0.3 Alternate Request Syntax request: a form POST naming the real method in `method`. */

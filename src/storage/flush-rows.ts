@@ -30,6 +30,8 @@ export interface WriteRequest {
 export interface WriteResult {
   /** The statement ids in request order (assigned ones included). */
   ids: string[]
+  /** How many of them were stored already, equal to what was sent: no-ops (client retries). */
+  alreadyStored: number
 }
 
 export interface Pending {

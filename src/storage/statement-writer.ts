@@ -285,8 +285,9 @@ export class StatementWriter {
 
   private async flush({ batch, rows }: Flush): Promise<void> {
     let outcome: Map<Pending, HubError>
+    const repeats = new Set<string>()
     try {
-      outcome = await this.store(rows)
+      outcome = await this.store(rows, repeats)
     } catch (error) {
       const wrapped = new HubError('unavailable', 'the statements could not be stored; retry', {
         cause: error,
@@ -304,8 +305,12 @@ export class StatementWriter {
     }
     for (const pending of batch) {
       const error = outcome.get(pending)
-      if (error !== undefined) pending.reject(error)
-      else pending.resolve({ ids: ids.get(pending) ?? [] })
+      if (error !== undefined) {
+        pending.reject(error)
+        continue
+      }
+      const own = ids.get(pending) ?? []
+      pending.resolve({ ids: own, alreadyStored: own.filter((id) => repeats.has(id)).length })
     }
   }
 
@@ -313,7 +318,7 @@ export class StatementWriter {
    * Writes the flush. When some ids are already stored, nothing was written: each such request is
    * settled (equal statement: no-op; different: 409) and the rest is written again.
    */
-  private async store(rows: Row[]): Promise<Map<Pending, HubError>> {
+  private async store(rows: Row[], repeats: Set<string>): Promise<Map<Pending, HubError>> {
     const outcome = new Map<Pending, HubError>()
     try {
       await storeAttachments(this.db, attachmentsOf(rows))
@@ -364,9 +369,9 @@ export class StatementWriter {
       if (result.existing.size === 0) break
       for (const row of pending) {
         const body = result.existing.get(row.id)
-        if (body !== undefined && !sameStatement(JSON.parse(body) as JsonObject, row.sent)) {
-          if (!outcome.has(row.owner)) outcome.set(row.owner, conflict(row.id))
-        }
+        if (body === undefined) continue
+        if (sameStatement(JSON.parse(body) as JsonObject, row.sent)) repeats.add(row.id)
+        else if (!outcome.has(row.owner)) outcome.set(row.owner, conflict(row.id))
       }
       pending = pending.filter((row) => !outcome.has(row.owner) && !result.existing.has(row.id))
     }

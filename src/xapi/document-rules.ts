@@ -250,8 +250,12 @@ function parseCondition(
   const value = (Array.isArray(header) ? header.join(',') : header).trim()
   if (value === '*') return '*'
   const tags = value.match(/(W\/)?"[^"]*"/g) ?? []
-  if (tags.length === 0) badRequest(`header.${field}`, 'must be * or a list of quoted entity tags')
-  return tags
+  if (tags.length > 0) return tags
+  // An unquoted tag (`If-Match: 1234`) breaks RFC 9110's syntax, but its meaning is plain, and
+  // clients (older revisions of ADL's conformance suite among them) send them: compared as the
+  // quoted tag it stands for, so a wrong one is a 412 rather than a 400.
+  if (/^[\x21\x23-\x7e]+$/.test(value)) return [`"${value}"`]
+  badRequest(`header.${field}`, 'must be * or a list of quoted entity tags')
 }
 
 export function parsePreconditions(

@@ -136,8 +136,9 @@ function idsVerb(verb: JsonObject): JsonObject {
   return { id: verb.id ?? null }
 }
 
+/** An Activity's id is all that identifies it; `objectType` defaults to Activity wherever it may stand. */
 function idsActivity(activity: JsonObject): JsonObject {
-  return { objectType: 'Activity', id: activity.id ?? null }
+  return { id: activity.id ?? null }
 }
 
 // ---- canonical -----------------------------------------------------------------------------

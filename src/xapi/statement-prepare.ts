@@ -71,14 +71,14 @@ function normalizeContext(holder: JsonObject): void {
 export function toUtc(timestamp: string): string {
   // Already UTC with millisecond precision, the form the hub itself writes: nothing to do.
   if (UTC_MILLIS.test(timestamp)) return timestamp
-  const match = /^(.*?[Tt]\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(
-    timestamp,
-  )
+  const match =
+    /^(.*?[Tt ]\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(timestamp)
   if (match === null) return timestamp
   const [, whole = '', fraction = '', offset] = match
   if (offset === undefined) return timestamp
+  // RFC 3339's readable form separates date and time with a space; the UTC form uses "T".
   const millis = Date.parse(
-    `${whole.toUpperCase()}.${(fraction + '000').slice(0, 3)}${normalizeOffset(offset)}`,
+    `${whole.toUpperCase().replace(' ', 'T')}.${(fraction + '000').slice(0, 3)}${normalizeOffset(offset)}`,
   )
   if (Number.isNaN(millis)) return timestamp
   const iso = new Date(millis).toISOString()

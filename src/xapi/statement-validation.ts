@@ -286,11 +286,19 @@ function checkContext(context: JsonObject, field: string): void {
 
 /**
  * The authority is an Agent, or for 3-legged OAuth a Group of exactly two Agents, the application
- * and the user (Data §2.4.9).
+ * and the user (Data §2.4.9). That Group stands for the pair, so it is anonymous: an identified
+ * Group would name some other party as the authority.
  */
 function checkAuthority(authority: JsonObject, field: string): void {
   checkActor(authority, field)
   if (authority.objectType !== 'Group') return
+  const ifi = IFI_NAMES.find((name) => authority[name] !== undefined)
+  if (ifi !== undefined) {
+    badRequest(
+      `${field}.${ifi}`,
+      'an authority Group is anonymous, the OAuth application and user together (Data §2.4.9)',
+    )
+  }
   const members = authority.member
   if (!Array.isArray(members) || members.length !== 2) {
     badRequest(
@@ -300,8 +308,10 @@ function checkAuthority(authority: JsonObject, field: string): void {
   }
 }
 
+// The schemas decide the separator ("T" under 1.0.3's ISO 8601, "T" or a space under 2.0's RFC
+// 3339 §5.6 note); this only reads the parts.
 const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 

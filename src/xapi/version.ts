@@ -7,7 +7,14 @@ import { badRequest } from '../errors.js'
  */
 export type XapiVersion = '1.0.3' | '2.0.0'
 
-export const SUPPORTED_VERSIONS: readonly string[] = ['1.0.3', '2.0.0']
+/**
+ * The versions the About resource lists. Every 1.0.x patch is accepted in the version header
+ * (1.0.3 Comm. §3.3.s3.b5) and speaks the same protocol, so all four are named. A client of the
+ * 1.0 line is shown that line only: 1.0.3 defines About's `version` values as 1.0.x (and 0.9x)
+ * strings, and such a client (ADL's 1.0.3 conformance suite among them) refuses anything else.
+ */
+export const VERSIONS_1_0: readonly string[] = ['1.0.0', '1.0.1', '1.0.2', '1.0.3']
+export const SUPPORTED_VERSIONS: readonly string[] = [...VERSIONS_1_0, '2.0.0']
 
 /** Parses the version header; a missing or unsupported value is a 400 (xAPI Comm. §3.3 / §1.3). */
 export function parseVersionHeader(value: string | string[] | undefined): XapiVersion {

@@ -78,9 +78,21 @@ t.test(
       body: statement,
     })
     t.equal(again.statusCode, 204)
+    // A POST that stores nothing new: 204, as xAPI names for a repeated id (Comm. §2.1.2).
     const repost = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: [statement] })
-    t.equal(repost.statusCode, 200)
-    t.same(repost.json(), [id])
+    t.equal(repost.statusCode, 204)
+    t.equal(repost.body, '')
+    t.ok(repost.headers['x-experience-api-consistent-through'])
+    // With one new statement beside the repeated one: 200 and every id, in order.
+    const fresh = makeStatement({ id: randomUUID() })
+    const mixed = await hub.xapi({
+      method: 'POST',
+      url: '/xapi/statements',
+      body: [statement, fresh],
+    })
+    t.equal(mixed.statusCode, 200)
+    t.same(mixed.json(), [id, fresh.id])
+    t.equal(await count(hub), 2)
 
     const other = makeStatement({ id })
     const clash = await hub.xapi({
@@ -91,7 +103,7 @@ t.test(
     })
     t.equal(clash.statusCode, 409)
     t.equal(clash.json().error.code, 'conflict')
-    t.equal(await count(hub), 1)
+    t.equal(await count(hub), 2)
     const row = await storedRow(hub, id)
     t.same(JSON.parse(row!.body).actor, statement.actor, 'the first statement is untouched')
   },

@@ -19,17 +19,18 @@ t.test('ids reduces agents, groups, activities and verbs to their identifiers', 
     'identified Group by IFI',
   )
   t.same(ids.verb, { id: 'http://adlnet.gov/expapi/verbs/attended' })
-  t.same(ids.object, {
-    objectType: 'Activity',
-    id: 'http://www.example.com/meetings/occurances/34534',
-  })
+  t.same(
+    ids.object,
+    { id: 'http://www.example.com/meetings/occurances/34534' },
+    'an Activity by its id alone (objectType defaults to Activity)',
+  )
   const context = ids.context as JsonObject
   t.same(context.instructor, {
     objectType: 'Agent',
     account: { homePage: 'http://www.example.com', name: '13936749' },
   })
   t.same((context.contextActivities as JsonObject).category, [
-    { objectType: 'Activity', id: 'http://www.example.com/meetings/categories/teammeeting' },
+    { id: 'http://www.example.com/meetings/categories/teammeeting' },
   ])
   t.same(ids.authority, {
     objectType: 'Agent',
@@ -63,7 +64,7 @@ t.test('ids reduces agents, groups, activities and verbs to their identifiers', 
 
   const sub = formatStatement(spec.subStatement, 'ids', []).object as JsonObject
   t.same(sub.verb, { id: 'http://example.com/visited' }, 'inside a SubStatement too')
-  t.same(sub.object, { objectType: 'Activity', id: 'http://example.com/website' })
+  t.same(sub.object, { id: 'http://example.com/website' })
   t.same(
     formatStatement(spec.voiding, 'ids', []).object,
     spec.voiding.object,

@@ -422,6 +422,27 @@ t.test('authority (Data §2.4.9)', async (t) => {
       field: '.authority.member[1]',
       rule: /exactly one IFI/,
     },
+    ...(['mbox', 'mbox_sha1sum', 'openid', 'account'] as const).map((ifi) => ({
+      title: `authority group identified by ${ifi}`,
+      change: (s: Mutable) => {
+        const ifis = {
+          mbox: 'mailto:group@example.com',
+          mbox_sha1sum: 'a'.repeat(40),
+          openid: 'http://openid.example.org/group',
+          account: { homePage: 'http://example.com', name: 'group' },
+        }
+        s.authority = {
+          objectType: 'Group',
+          [ifi]: ifis[ifi],
+          member: [
+            { mbox: 'mailto:app@example.com' },
+            { account: { homePage: 'http://example.com', name: 'user' } },
+          ],
+        }
+      },
+      field: `.authority.${ifi}`,
+      rule: /anonymous/,
+    })),
   ])
 })
 
@@ -457,6 +478,14 @@ t.test('verbs and voiding (Data §2.3.2, §2.4.3)', async (t) => {
         s.verb.display = { en_US: 'created' }
       },
       field: '.verb.display.en_US',
+      rule: /RFC 5646/,
+    },
+    {
+      title: 'language tag repeating an extension singleton (RFC 5646 §2.2.6)',
+      change: (s) => {
+        s.verb.display = { 'ar-a-aaa-b-bbb-a-ccc': 'x' }
+      },
+      field: '.verb.display["ar-a-aaa-b-bbb-a-ccc"]',
       rule: /RFC 5646/,
     },
     {
@@ -1159,6 +1188,13 @@ t.test('timestamps (Data §4.5; 9274.1.1 RFC 3339)', async (t) => {
       rule: /RFC 3339/,
     },
     {
+      title: 'a space between date and time under 1.0.3 (ISO 8601 requires T)',
+      versions: ['1.0.3'],
+      change: at('2008-09-15 15:53:00.601+00:00'),
+      field: '.timestamp',
+      rule: /ISO 8601/,
+    },
+    {
       title: 'hour-only offset under 2.0',
       versions: ['2.0.0'],
       change: at('2015-01-01T10:00:00+07'),
@@ -1171,9 +1207,11 @@ t.test('timestamps (Data §4.5; 9274.1.1 RFC 3339)', async (t) => {
     '2015-01-01T10:00:00.123456+07:00',
     '2016-02-29T23:59:59.9-12:00',
     '2015-01-01t10:00:00z',
+    // RFC 3339 §5.6 lets a space separate date and time "for the sake of readability".
+    '2008-09-15 15:53:00.601+00:00',
   ]) {
     for (const version of BOTH) {
-      if (version === '1.0.3' && /[tz]/.test(timestamp)) continue
+      if (version === '1.0.3' && /[tz ]/.test(timestamp)) continue
       t.doesNotThrow(
         () => validateStatement(statementWith(at(timestamp)), version, 's'),
         `${timestamp} (${version})`,
@@ -1205,7 +1243,15 @@ t.test('version (Data §2.4.10; 9274.1.1)', async (t) => {
       rule: /version starting with 1\.0\./,
     },
     { title: 'version 1.1.0', change: version('1.1.0'), field: '.version', rule: /starting with/ },
-    { title: 'version 1.0', change: version('1.0'), field: '.version', rule: /starting with/ },
+    { title: 'version 1.', change: version('1.'), field: '.version', rule: /starting with/ },
+    { title: 'version 1.0.x', change: version('1.0.x'), field: '.version', rule: /starting with/ },
+    {
+      title: 'version 2.0 on a 1.0.3 request',
+      versions: ['1.0.3'],
+      change: version('2.0'),
+      field: '.version',
+      rule: /starting with 1\.0\./,
+    },
     { title: 'version as a number', change: version(1), field: '.version', rule: /starting with/ },
     {
       title: 'version 2.0.0 on a 1.0.3 request',
@@ -1222,7 +1268,8 @@ t.test('version (Data §2.4.10; 9274.1.1)', async (t) => {
       rule: /1\.0\. or 2\.0\./,
     },
   ])
-  for (const value of ['1.0.0', '1.0.3', '1.0.27']) {
+  // `1.0` alone is the version header's form of 1.0.0 (Comm. §3.3.s3.b3), which §2.4.10 adopts.
+  for (const value of ['1.0', '1.0.0', '1.0.3', '1.0.27']) {
     t.doesNotThrow(
       () => validateStatement(statementWith(version(value)), '1.0.3', 's'),
       `${value} (1.0.3)`,
@@ -1232,10 +1279,12 @@ t.test('version (Data §2.4.10; 9274.1.1)', async (t) => {
       `${value} (2.0.0)`,
     )
   }
-  t.doesNotThrow(
-    () => validateStatement(statementWith(version('2.0.0')), '2.0.0', 's'),
-    '2.0.0 (2.0.0)',
-  )
+  for (const value of ['2.0', '2.0.0']) {
+    t.doesNotThrow(
+      () => validateStatement(statementWith(version(value)), '2.0.0', 's'),
+      `${value} (2.0.0)`,
+    )
+  }
 })
 
 t.test('attachments (Data §2.4.11)', async (t) => {
