@@ -19,6 +19,21 @@ const FORM = 'application/x-www-form-urlencoded'
 
 export const protocolChecks: readonly Check[] = [
   check(
+    'Comm 3.2',
+    'A content type that does not fit the request is rejected with 400 Bad Request',
+    async ({ lrs }) => {
+      // §3.2.s3.b6 (SHOULD*, 400), and §3.2.s3.b1: the code comes from the specification's list,
+      // which has no 415.
+      const response = await lrs.request({
+        method: 'POST',
+        path: 'statements',
+        headers: { 'Content-Type': 'multipart/form-data; boundary=xapi' },
+        body: '--xapi\r\nContent-Disposition: form-data; name="statement"\r\n\r\n{}\r\n--xapi--\r\n',
+      })
+      expectStatus(response, 400, 'POST statements as multipart/form-data')
+    },
+  ),
+  check(
     'Comm 3.3',
     'The LRS MUST include X-Experience-API-Version in every response (success)',
     async ({ lrs }) => {

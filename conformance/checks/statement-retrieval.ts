@@ -113,6 +113,16 @@ export const statementRetrievalChecks: readonly Check[] = [
       )
     },
   ),
+  check(
+    'Comm 2.1.3',
+    'X-Experience-API-Consistent-Through is on every Statement Resource response, errors too',
+    async ({ lrs }) => {
+      // 1.0.3 Comm. §2.1.3.s2.b5: "on all responses to Statements Resource requests".
+      const response = await lrs.request({ path: 'statements', query: { limit: 'many' } })
+      expectStatus(response, 400, 'GET statements with a malformed limit')
+      expectHeader(response, 'X-Experience-API-Consistent-Through', 'an error response')
+    },
+  ),
   check('Comm 2.1.3', 'Statement responses use Content-Type application/json', async ({ lrs }) => {
     const response = await lrs.request({ path: 'statements', query: { agent: agent() } })
     const type = expectHeader(response, 'Content-Type', 'GET statements')
