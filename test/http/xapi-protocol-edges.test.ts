@@ -8,6 +8,9 @@ import { AUTH, startHub } from '../helpers/hub.js'
  * unquoted entity tags, `since` beside a document id, RFC 3339's readable timestamps.
  */
 
+// One hub for the whole file: every test uses its own documents and statement ids.
+const hub = await startHub(t)
+
 const AGENT = JSON.stringify({ objectType: 'Agent', mbox: 'mailto:edges@example.org' })
 const ACTIVITY = 'https://example.org/activities/edges'
 
@@ -22,7 +25,6 @@ function statement(extra: Record<string, unknown> = {}) {
 }
 
 t.test('a method a resource does not have is a 405 naming the allowed ones', async (t) => {
-  const hub = await startHub(t)
   const cases: Array<[string, string, string]> = [
     ['DELETE', '/xapi/statements', 'GET, HEAD, PUT, POST'],
     ['PATCH', '/xapi/statements', 'GET, HEAD, PUT, POST'],
@@ -49,7 +51,6 @@ t.test('a method a resource does not have is a 405 naming the allowed ones', asy
 })
 
 t.test('every Statement Resource answer carries Consistent-Through, errors too', async (t) => {
-  const hub = await startHub(t)
   const missingVersion = await hub.app.inject({
     method: 'GET',
     url: '/xapi/statements',
@@ -72,7 +73,6 @@ t.test('every Statement Resource answer carries Consistent-Through, errors too',
 })
 
 t.test('JSON answers are application/json, without a charset parameter', async (t) => {
-  const hub = await startHub(t)
   const list = await hub.xapi({ url: '/xapi/statements' })
   t.equal(list.headers['content-type'], 'application/json')
   const error = await hub.xapi({ url: '/xapi/statements', query: { limit: 'many' } })
@@ -92,7 +92,6 @@ t.test('JSON answers are application/json, without a charset parameter', async (
 })
 
 t.test('a body type the xAPI resources do not take is a 400; the hub API keeps 415', async (t) => {
-  const hub = await startHub(t)
   for (const method of ['POST', 'PUT'] as const) {
     const res = await hub.xapi({
       method,
@@ -116,7 +115,6 @@ t.test('a body type the xAPI resources do not take is a 400; the hub API keeps 4
 t.test(
   'an unquoted entity tag is read as the tag it stands for: a wrong one is a 412',
   async (t) => {
-    const hub = await startHub(t)
     const query = { activityId: ACTIVITY, agent: AGENT, stateId: 'etag' }
     await hub.xapi({ method: 'PUT', url: '/xapi/activities/state', query, body: { v: 1 } })
     for (const method of ['PUT', 'POST', 'DELETE'] as const) {
@@ -152,7 +150,6 @@ t.test(
 )
 
 t.test('since beside a document id: ignored under 1.0.3, refused under 2.0.0', async (t) => {
-  const hub = await startHub(t)
   const query = { activityId: ACTIVITY, agent: AGENT, stateId: 'since' }
   await hub.xapi({ method: 'PUT', url: '/xapi/activities/state', query, body: { v: 1 } })
   const since = new Date(Date.now() - 60_000).toISOString()
@@ -175,7 +172,6 @@ t.test('since beside a document id: ignored under 1.0.3, refused under 2.0.0', a
 })
 
 t.test('2.0 takes RFC 3339 timestamps with a space and stores them in UTC form', async (t) => {
-  const hub = await startHub(t)
   const sent = statement({ timestamp: '2008-09-15 15:53:00.601+07:00' })
   const res = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: sent })
   t.equal(res.statusCode, 200)
@@ -191,7 +187,6 @@ t.test('2.0 takes RFC 3339 timestamps with a space and stores them in UTC form',
 })
 
 t.test('statement version 1.0 is accepted and kept', async (t) => {
-  const hub = await startHub(t)
   for (const version of ['1.0.3', '2.0.0']) {
     const sent = statement({ version: '1.0' })
     const res = await hub.xapi({ method: 'POST', url: '/xapi/statements', body: sent, version })
