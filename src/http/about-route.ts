@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import type { Db } from '../storage/db.js'
-import { SUPPORTED_VERSIONS, VERSIONS_1_0 } from '../xapi/version.js'
+import { isVersion10, SUPPORTED_VERSIONS, VERSIONS_1_0 } from '../xapi/version.js'
 import { documentEtag } from '../xapi/document-rules.js'
 import { onlyAlternateSyntax } from './activities-routes.js'
 
@@ -39,8 +39,7 @@ export async function aboutRoute(
     // The header is optional here and never refused (§2.8.s5.b4); a 1.0.x one selects the list
     // a 1.0 client understands (see VERSIONS_1_0).
     const header = request.headers['x-experience-api-version']
-    const { body, etag } =
-      typeof header === 'string' && /^1\.0(\.\d+)?$/.test(header) ? line10 : all
+    const { body, etag } = isVersion10(header) ? line10 : all
     const vary = reply.getHeader('vary')
     reply.header(
       'Vary',

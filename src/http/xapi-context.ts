@@ -46,11 +46,6 @@ export function installXapiContext(app: FastifyInstance, authenticator: Authenti
   app.addHook('onRequest', async (request, reply) => {
     // Every response carries the version header, errors included (xAPI Comm. §3.3).
     reply.header('X-Experience-API-Version', '2.0.0')
-    // And every response of the Statement Resource the consistency header, errors included
-    // (1.0.3 Comm. §2.1.3.s2.b5); handlers that know better overwrite it.
-    if (resourcePath(request.url) === '/statements') {
-      reply.header('X-Experience-API-Consistent-Through', new Date().toISOString())
-    }
     if (request.is404) return
     if (isAlternateSyntax(request) || request.routeOptions.config.xapiPublic === true) return
 
@@ -63,8 +58,14 @@ export function installXapiContext(app: FastifyInstance, authenticator: Authenti
   // JSON has no charset parameter (RFC 8259 §11: it is UTF-8), and xAPI names the type as
   // `application/json` (1.0.3 Comm. §2.1.3.s2.b7), which clients compare exactly.
   app.addHook('onSend', async (request, reply, payload) => {
+    const path = resourcePath(request.url)
+    // Every answer of the Statement Resource carries the consistency header, errors included
+    // (1.0.3 Comm. §2.1.3.s2.b5); the statement routes set it themselves on success.
+    if (path === '/statements' && !reply.hasHeader('X-Experience-API-Consistent-Through')) {
+      reply.header('X-Experience-API-Consistent-Through', new Date().toISOString())
+    }
     // A stored document goes back with the type its sender gave it, byte for byte.
-    if (DOCUMENT_PATHS.has(resourcePath(request.url))) return payload
+    if (DOCUMENT_PATHS.has(path)) return payload
     const type = reply.getHeader('content-type')
     if (typeof type === 'string' && /^application\/json;\s*charset=utf-8$/i.test(type)) {
       reply.header('content-type', 'application/json')

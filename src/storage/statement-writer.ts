@@ -172,9 +172,7 @@ export class StatementWriter {
 
   /** The writer lease could not be taken: what waits for it fails as the server being down. */
   private failWaiting(cause: unknown): void {
-    const error = new HubError('unavailable', 'the statements could not be stored; retry', {
-      cause,
-    })
+    const error = storeFailed(cause)
     const waiters = this.leaseWaiters
     this.leaseWaiters = []
     for (const waiter of waiters) waiter.reject(error)
@@ -289,9 +287,7 @@ export class StatementWriter {
     try {
       outcome = await this.store(rows, repeats)
     } catch (error) {
-      const wrapped = new HubError('unavailable', 'the statements could not be stored; retry', {
-        cause: error,
-      })
+      const wrapped = storeFailed(error)
       this.stats.flushesFailed++
       for (const pending of batch) pending.reject(wrapped)
       return
@@ -446,4 +442,9 @@ function leaseLost(): Error {
   return Object.assign(new Error('this hub process does not hold the writer lease'), {
     code: PG_ERROR.writerLeaseLost,
   })
+}
+
+/** What the clients of a flush that could not be written are told: the store failed, retry. */
+function storeFailed(cause: unknown): HubError {
+  return new HubError('unavailable', 'the statements could not be stored; retry', { cause })
 }

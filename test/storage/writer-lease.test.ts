@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { StatementWriter, type WriteRequest } from '../../src/storage/statement-writer.js'
 import { PG_ERROR, pgErrorCode, type Db } from '../../src/storage/db.js'
 import { insertRows } from '../../src/storage/statement-insert.js'
 import { HubError } from '../../src/errors.js'
 import type { JsonObject } from '../../src/xapi/agent-key.js'
 import { openPostgres } from '../../src/storage/pg-driver.js'
-import { createTestDb } from '../helpers/test-db.js'
+import { createTestDb, type TestDb } from '../helpers/test-db.js'
 
 /**
  * Several hub processes writing to one PostgreSQL server (src/storage/writer-lease.ts). Each
@@ -81,18 +81,28 @@ async function load(writer: StatementWriter, lanes: number, rounds: number): Pro
   return acknowledged
 }
 
-t.test('two hub processes writing at once: a seq follower misses nothing', async (t) => {
+/**
+ * A fresh server database and two writers on it, each with a pool of its own as two hub
+ * processes would have; undefined (and a pass) on PGlite, which is one process and one connection.
+ */
+async function twoProcesses(
+  t: Test,
+): Promise<{ testDb: TestDb; writers: StatementWriter[] } | undefined> {
   const testDb = await createTestDb()
   t.teardown(() => testDb.drop())
   if (testDb.url === undefined) {
     t.pass('PGlite is one process and one connection: nothing to order across processes')
-    return
+    return undefined
   }
-  const first = await openPostgres(testDb.url, 5)
-  const second = await openPostgres(testDb.url, 5)
-  t.teardown(() => first.close())
-  t.teardown(() => second.close())
-  const writers = [new StatementWriter(first), new StatementWriter(second)]
+  const pools = [await openPostgres(testDb.url, 5), await openPostgres(testDb.url, 5)]
+  for (const pool of pools) t.teardown(() => pool.close())
+  return { testDb, writers: pools.map((pool) => new StatementWriter(pool)) }
+}
+
+t.test('two hub processes writing at once: a seq follower misses nothing', async (t) => {
+  const processes = await twoProcesses(t)
+  if (processes === undefined) return
+  const { testDb, writers } = processes
 
   const follower = follow(testDb.db)
   const acknowledged = (await Promise.all(writers.map((w) => load(w, 6, 20)))).flat()
@@ -114,17 +124,9 @@ t.test('two hub processes writing at once: a seq follower misses nothing', async
 })
 
 t.test('a process whose lease connection is cut writes again without breaking order', async (t) => {
-  const testDb = await createTestDb()
-  t.teardown(() => testDb.drop())
-  if (testDb.url === undefined) {
-    t.pass('PGlite has no writer lease')
-    return
-  }
-  const first = await openPostgres(testDb.url, 5)
-  const second = await openPostgres(testDb.url, 5)
-  t.teardown(() => first.close())
-  t.teardown(() => second.close())
-  const writers = [new StatementWriter(first), new StatementWriter(second)]
+  const processes = await twoProcesses(t)
+  if (processes === undefined) return
+  const { testDb, writers } = processes
 
   // Cut the lease holder's connection now and then, as a network fault or an operator's
   // pg_terminate_backend would, while both processes write. Flushes past their check commit,
